@@ -1,0 +1,72 @@
+// The browser-test API. A test file under e2e/tests/ calls `test(name, fn)`; e2e/runner.ts opens a fresh
+// browser profile per test and hands `fn` an `E2E` with the page and the helpers below.
+import { join } from "node:path";
+import type { BrowserContext, Locator, Page } from "playwright-core";
+
+export const artifactsDir = join(import.meta.dirname, "artifacts");
+
+export type E2E = {
+  page: Page;
+  context: BrowserContext;
+  /** e.g. http://127.0.0.1:41234 — the server e2e/run.mjs started on a fresh data dir. */
+  baseUrl: string;
+  /** The platform admin the server was started with (SIYU_ADMIN_EMAIL / SIYU_ADMIN_PASSWORD). */
+  admin: { email: string; password: string };
+  /** Opens a console path such as `/settings/users`. */
+  goto: (path: string) => Promise<void>;
+  /** Logs in through the real login form and waits for the main menu. Defaults to the admin. */
+  login: (email?: string, password?: string) => Promise<void>;
+  /** Shortcut for `page.getByTestId(id)`. */
+  byTestId: (id: string) => Locator;
+  /** Saves e2e/artifacts/<name>.png (full page) and returns its path. */
+  screenshot: (name: string) => Promise<string>;
+};
+
+export type TestCase = { name: string; file: string; fn: (t: E2E) => Promise<void> };
+
+export const registry: TestCase[] = [];
+let currentFile = "";
+
+/** Set by the runner while it imports a test file, so each case knows where it came from. */
+export function setCurrentFile(file: string): void {
+  currentFile = file;
+}
+
+export function test(name: string, fn: (t: E2E) => Promise<void>): void {
+  registry.push({ name, file: currentFile, fn });
+}
+
+export function makeE2E(page: Page, context: BrowserContext, baseUrl: string, admin: E2E["admin"]): E2E {
+  const byTestId = (id: string) => page.getByTestId(id);
+  const goto = async (path: string) => {
+    await page.goto(new URL(path, baseUrl).toString(), { waitUntil: "domcontentloaded" });
+  };
+  return {
+    page,
+    context,
+    baseUrl,
+    admin,
+    goto,
+    byTestId,
+    login: async (email = admin.email, password = admin.password) => {
+      await goto("/login");
+      await byTestId("login-email").fill(email);
+      await byTestId("login-password").fill(password);
+      await byTestId("login-submit").click();
+      await byTestId("main-menu").waitFor({ state: "visible" });
+    },
+    screenshot: async (name: string) => {
+      const path = join(artifactsDir, `${name.replace(/[^\w.-]+/g, "-")}.png`);
+      // Let fonts and antd's enter animations settle so pictures are stable between runs.
+      await page.evaluate(() => document.fonts.ready).catch(() => undefined);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path, fullPage: true });
+      return path;
+    },
+  };
+}
+
+/** Fails with `message` unless `condition` holds; keeps test files free of an assertion library. */
+export function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}

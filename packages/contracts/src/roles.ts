@@ -1,0 +1,51 @@
+/** Built-in roles (CONTRACT.md). String union, not an enum. */
+export const roles = ["owner", "admin", "manager", "agent", "technician", "finance", "auditor"] as const;
+export type Role = (typeof roles)[number];
+
+/** Data scope of a role: which rows of the tenant it sees. */
+export type DataScope = "own" | "department" | "all";
+
+/**
+ * Permission keys. A route names the permission it needs; a role grants a set of them. Tenants may
+ * change the grants of every role but `owner` (every change is audited).
+ */
+export const permissions = [
+  "users.read",
+  "users.manage",
+  "roles.manage",
+  "audit.read",
+  "settings.read",
+  "settings.manage",
+  "apikeys.manage",
+  "customers.read",
+  "customers.write",
+  "customers.export",
+  "customers.phone.full",
+  "customers.delete",
+  "tenants.manage",
+] as const;
+export type Permission = (typeof permissions)[number];
+
+/** Permissions each role starts with. `tenants.manage` belongs to platform admins only. */
+export const defaultRolePermissions: Record<Role, Permission[]> = {
+  owner: permissions.filter((p) => p !== "tenants.manage"),
+  admin: permissions.filter((p) => p !== "tenants.manage"),
+  manager: ["users.read", "customers.read", "customers.write", "customers.export", "settings.read"],
+  agent: ["customers.read", "customers.write"],
+  technician: ["customers.read"],
+  finance: ["customers.read", "settings.read"],
+  auditor: ["audit.read", "users.read", "customers.read", "settings.read"],
+};
+
+export const defaultRoleScopes: Record<Role, DataScope> = {
+  owner: "all",
+  admin: "all",
+  manager: "department",
+  agent: "own",
+  technician: "own",
+  finance: "all",
+  auditor: "all",
+};
+
+/** Roles whose permissions a tenant cannot edit. */
+export const lockedRoles: Role[] = ["owner"];

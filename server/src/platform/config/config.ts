@@ -1,0 +1,96 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/**
+ * Every setting Siyu reads. Nothing else in the codebase reads `process.env`: a module that needs a
+ * setting takes it from the `Config` object it is given. Defaults work with nothing else running.
+ */
+const schema = z.object({
+  /** HTTP port. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Listen address. */
+  HOST: z.string().default("0.0.0.0"),
+  /** Embedded database, generated keys and local files. */
+  SIYU_DATA_DIR: z.string().default("./data"),
+  /** PostgreSQL URL; when set PGlite is not used. Sensitive (may carry a password). */
+  DATABASE_URL: z.string().url().optional(),
+  /** Redis URL; when set jobs, events and locks use BullMQ and Redis. Sensitive. */
+  REDIS_URL: z.string().url().optional(),
+  /** Which halves of the process run: `api` serves HTTP, `worker` runs jobs, `all` both. */
+  SIYU_ROLE: z.enum(["all", "api", "worker"]).default("all"),
+  /** On boot, ensure this platform admin exists (also owner of the default tenant). */
+  SIYU_ADMIN_EMAIL: z.string().email().optional(),
+  /** Password of SIYU_ADMIN_EMAIL. Sensitive. */
+  SIYU_ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** `1` seeds a demo tenant on an empty database; default 1 in embedded mode, 0 with DATABASE_URL. */
+  SIYU_DEMO: z.enum(["0", "1"]).optional(),
+  /** base64 of 32 bytes: the master key for encryption at rest. Sensitive. Else generated into the data dir. */
+  SIYU_MASTER_KEY: z.string().optional(),
+  /** External base URL used in links shown to users. Default http://localhost:$PORT. */
+  SIYU_PUBLIC_URL: z.string().url().optional(),
+  /** Log level for pino. */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Largest accepted request body, in bytes (413 above it). */
+  SIYU_BODY_LIMIT: z.coerce.number().int().positive().default(1_048_576),
+  /** Session token lifetime, in hours. */
+  SIYU_SESSION_HOURS: z.coerce.number().int().positive().default(12),
+  /** Directory of the built web console; served at `/` when present. */
+  SIYU_WEB_DIR: z.string().optional(),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  role: "all" | "api" | "worker";
+  admin: { email: string; password: string } | undefined;
+  demo: boolean;
+  masterKey: string | undefined;
+  publicUrl: string;
+  logLevel: RawConfig["LOG_LEVEL"];
+  bodyLimit: number;
+  sessionHours: number;
+  webDir: string | undefined;
+  /** `embedded` when PGlite is used. */
+  mode: "embedded" | "cluster";
+}
+
+/** Names of settings whose values must never be logged. */
+export const sensitiveSettings = ["DATABASE_URL", "REDIS_URL", "SIYU_ADMIN_PASSWORD", "SIYU_MASTER_KEY"];
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const c = parsed.data;
+  if ((c.SIYU_ADMIN_EMAIL === undefined) !== (c.SIYU_ADMIN_PASSWORD === undefined)) {
+    throw new Error("invalid configuration: SIYU_ADMIN_EMAIL and SIYU_ADMIN_PASSWORD go together");
+  }
+  const mode = c.DATABASE_URL ? "cluster" : "embedded";
+  const defaultWeb = resolve(import.meta.dirname, "../../../../web/dist");
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: resolve(c.SIYU_DATA_DIR),
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    role: c.SIYU_ROLE,
+    admin: c.SIYU_ADMIN_EMAIL ? { email: c.SIYU_ADMIN_EMAIL, password: c.SIYU_ADMIN_PASSWORD! } : undefined,
+    demo: c.SIYU_DEMO ? c.SIYU_DEMO === "1" : mode === "embedded",
+    masterKey: c.SIYU_MASTER_KEY,
+    publicUrl: (c.SIYU_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ""),
+    logLevel: c.LOG_LEVEL,
+    bodyLimit: c.SIYU_BODY_LIMIT,
+    sessionHours: c.SIYU_SESSION_HOURS,
+    webDir: c.SIYU_WEB_DIR ?? (existsSync(defaultWeb) ? defaultWeb : undefined),
+    mode,
+  };
+}

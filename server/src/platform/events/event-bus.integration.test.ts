@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { dbKinds } from "../../testing/databases.ts";
+import type { Scope } from "../db/index.ts";
+import { deliverJobName } from "./delivery.ts";
+import { createEventBus } from "./event-bus.ts";
+import type { DomainEvent, EventBus } from "./events.ts";
+import { claimPending, toEvent } from "./outbox.ts";
+import { type EventsWorld, effects, openWorld, sleep, waitFor } from "./test-setup.ts";
+
+/** A handler that records its effect in the handler's own transaction. */
+const record = (who: string) => async (e: DomainEvent, scope: Scope) => {
+  await scope.query("insert into effects (tenant_id, who, event_id) values ($1, $2, $3)", [
+    e.tenantId,
+    who,
+    e.id,
+  ]);
+};
+
+describe.each(dbKinds)("event bus on %s", (kind) => {
+  let world: EventsWorld;
+  let bus: EventBus;
+
+  async function boot(options: { sweepMs?: number } = {}) {
+    world = await openWorld(kind);
+    bus = createEventBus({ db: world.db, jobs: world.jobs, sweepMs: options.sweepMs ?? 60_000 });
+    return world;
+  }
+  async function run() {
+    await world.jobs.start();
+    await world.jobs.work({ queues: ["automation", "realtime"] });
+    await bus.start();
+  }
+
+  afterEach(async () => {
+    await bus?.stop();
+    await world?.close();
+  });
+
+  it("delivers an event of a committed transaction once to each interested subscriber", async () => {
+    const { db, tenantId } = await boot();
+    bus.subscribe({ name: "a", events: ["customer.created"], handler: record("a") });
+    bus.subscribe({ name: "b", events: ["*"], queue: "realtime", handler: record("b") });
+    bus.subscribe({ name: "c", events: ["order.paid"], handler: record("c") });
+    await run();
+
+    const event = await db.tenant(tenantId, (s) =>
+      bus.publish(s, {
+        type: "customer.created",
+        aggregateType: "customer",
+        aggregateId: "cus_1",
+        payload: { n: 1 },
+      }),
+    );
+    expect(event).toMatchObject({ tenantId, type: "customer.created", payload: { n: 1 } });
+    await waitFor(async () => (await effects(db, "a")).length === 1 && (await effects(db, "b")).length === 1);
+    await sleep(1500);
+    expect(await effects(db, "a")).toEqual([event.id]);
+    expect(await effects(db, "b")).toEqual([event.id]);
+    expect(await effects(db, "c")).toEqual([]);
+    const [row] = await db.query<{ dispatched_at: Date | null }>("select dispatched_at from outbox");
+    expect(row?.dispatched_at).toBeInstanceOf(Date);
+    const processed = await db.query("select subscriber from processed_events order by subscriber");
+    expect(processed).toEqual([{ subscriber: "a" }, { subscriber: "b" }]);
+  });
+
+  it("delivers nothing for a rolled-back transaction", async () => {
+    const { db, tenantId } = await boot();
+    bus.subscribe({ name: "a", events: ["*"], handler: record("a") });
+    await run();
+
+    await expect(
+      db.tenant(tenantId, async (s) => {
+        await bus.publish(s, { type: "customer.created", aggregateType: "customer", aggregateId: "cus_1" });
+        throw new Error("business rule failed");
+      }),
+    ).rejects.toThrow("business rule failed");
+    expect(await bus.dispatchPending()).toBe(0);
+    await sleep(1000);
+    expect(await db.query("select 1 from outbox")).toHaveLength(0);
+    expect(await effects(db, "a")).toEqual([]);
+  });
+
+  it("refuses to publish from a system scope, which has no tenant", async () => {
+    const { db } = await boot();
+    await expect(
+      db.system((s) => bus.publish(s, { type: "x", aggregateType: "y", aggregateId: "z" })),
+    ).rejects.toThrow(/without a tenant/);
+  });
+
+  it("gives a redelivered event no second effect", async () => {
+    const { db, jobs, tenantId } = await boot();
+    let runs = 0;
+    bus.subscribe({
+      name: "a",
+      events: ["*"],
+      handler: async (e, s) => {
+        runs++;
+        await record("a")(e, s);
+      },
+    });
+    await run();
+    await db.tenant(tenantId, (s) =>
+      bus.publish(s, { type: "t", aggregateType: "customer", aggregateId: "cus_1" }),
+    );
+    await waitFor(async () => (await effects(db, "a")).length === 1);
+
+    // The same delivery again, without the idempotency key, as a queue redelivery would run it.
+    const [row] = await db.query<Parameters<typeof toEvent>[0]>("select * from outbox");
+    if (!row) throw new Error("no outbox row");
+    const before = (await jobs.counts()).automation.completed;
+    await jobs.send(deliverJobName("automation"), { subscriber: "a", event: toEvent(row) });
+    await waitFor(async () => (await jobs.counts()).automation.completed > before);
+    expect(runs).toBe(1);
+    expect(await effects(db, "a")).toHaveLength(1);
+  });
+
+  it("keeps the events of one aggregate in order for an ordered subscriber", async () => {
+    const { db, tenantId } = await boot();
+    let failFirst = true;
+    const seen: string[] = [];
+    bus.subscribe({
+      name: "ordered",
+      events: ["step"],
+      ordered: true,
+      handler: async (e, s) => {
+        seen.push(String(e.payload.n));
+        // The first event fails once: without ordering the second would overtake it during the retry.
+        if (e.payload.n === 1 && failFirst) {
+          failFirst = false;
+          throw new Error("transient");
+        }
+        await record("ordered")(e, s);
+      },
+    });
+    await run();
+    const publish = (aggregateId: string, n: number) =>
+      db.tenant(tenantId, (s) =>
+        bus.publish(s, { type: "step", aggregateType: "flow", aggregateId, payload: { n } }),
+      );
+    const e1 = await publish("flow_1", 1);
+    const e2 = await publish("flow_1", 2);
+    const other = await publish("flow_2", 3);
+
+    await waitFor(async () => (await effects(db, "ordered")).length === 3, 30_000);
+    const done = await effects(db, "ordered");
+    // Another aggregate is not held up by flow_1's retry; flow_1's events keep their order.
+    expect(done.indexOf(e1.id)).toBeLessThan(done.indexOf(e2.id));
+    expect(done.indexOf(other.id)).toBeLessThan(done.indexOf(e1.id));
+    // The handler never saw event 2 before event 1 had succeeded.
+    expect(seen.filter((n) => n !== "3")).toEqual(["1", "1", "2"]);
+  });
+
+  it("sweeps an outbox row whose wake-up was lost", async () => {
+    const { db, tenantId } = await boot({ sweepMs: 300 });
+    bus.subscribe({ name: "a", events: ["*"], handler: record("a") });
+    await run();
+    // Written behind the bus's back, as if the process died right after COMMIT.
+    await db.query(
+      `insert into outbox (event_id, tenant_id, type, aggregate_type, aggregate_id)
+       values ('evt_lost', $1, 'customer.created', 'customer', 'cus_9')`,
+      [tenantId],
+    );
+    await waitFor(async () => (await effects(db, "a")).length === 1);
+    expect(await effects(db, "a")).toEqual(["evt_lost"]);
+  });
+
+  it("skips rows leased by another dispatcher until the lease runs out", async () => {
+    const { db, tenantId } = await boot();
+    await db.query(
+      `insert into outbox (event_id, tenant_id, type, aggregate_type, aggregate_id, claimed_until)
+       values ('evt_held', $1, 't', 'x', '1', now() + interval '1 hour'),
+              ('evt_expired', $1, 't', 'x', '2', now() - interval '1 second'),
+              ('evt_free', $1, 't', 'x', '3', null)`,
+      [tenantId],
+    );
+    const claimed = await db.system((s) => claimPending(s, 10, 30_000));
+    expect(claimed.map((e) => e.id)).toEqual(["evt_expired", "evt_free"]);
+    expect(await db.system((s) => claimPending(s, 10, 30_000))).toEqual([]);
+  });
+});

@@ -1,0 +1,186 @@
+import type { Database, Scope } from "../db/index.ts";
+import { newId } from "../ids/ids.ts";
+import type { JobQueue, QueueName } from "../jobs/jobs.ts";
+import { queueNames } from "../jobs/jobs.ts";
+import type { Logger } from "../logger.ts";
+import { type DeliveryJob, deliver, deliverJobName, deliveryKey, wants } from "./delivery.ts";
+import type { DomainEvent, EventBus, NewEvent, Subscriber } from "./events.ts";
+import { claimPending, insertEvent, markDispatched, type OutboxEvent, releaseClaim } from "./outbox.ts";
+
+export interface EventBusOptions {
+  db: Database;
+  jobs: JobQueue;
+  log?: Logger;
+  /** Outbox rows claimed per dispatch transaction. */
+  batchSize?: number;
+  /** How long a claim keeps other dispatchers off a row while its jobs are sent. */
+  leaseMs?: number;
+  /** Period of the sweep that catches rows whose wake-up was lost. */
+  sweepMs?: number;
+  /** Commits within this window share one dispatch. */
+  debounceMs?: number;
+  /** Delivery jobs sent at once (the JobQueue has no multi-send). */
+  sendConcurrency?: number;
+  /** Attempts of a delivery job; ordered subscribers retry while they wait for earlier events. */
+  deliveryAttempts?: number;
+}
+
+/**
+ * The outbox event bus.
+ *
+ * Dispatch is claim → send → mark, each step its own statement outside any open transaction:
+ * 1. a system transaction leases pending rows (`FOR UPDATE SKIP LOCKED`, `claimed_until`);
+ * 2. one delivery job per (event, interested subscriber) is sent with key `eventId:subscriber`;
+ * 3. the rows are marked dispatched.
+ * A crash after 1 leaves rows that the sweep of any process claims once the lease ends; a crash
+ * after 2 makes the next dispatcher send the same jobs again, which the queue drops by key (while
+ * the first job is kept, 7 days) and which `processed_events` would skip anyway. Marking first and
+ * sending after could lose deliveries; sending inside the claim transaction is impossible on
+ * PGlite's single connection. Guarantee: every committed event reaches every subscriber registered
+ * at dispatch time at least once, and its database effects happen once (processed-event record in
+ * the handler's transaction). Subscribers must be registered in every process before `start`.
+ */
+export function createEventBus(options: EventBusOptions): EventBus {
+  const { db, jobs, log } = options;
+  const batchSize = options.batchSize ?? 500;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const sendConcurrency = options.sendConcurrency ?? 32;
+  const subscribers = new Map<string, Subscriber>();
+  let running = false;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let current: Promise<number> | undefined;
+  let next: Promise<number> | undefined;
+
+  for (const queue of queueNames) {
+    jobs.define<DeliveryJob>({
+      name: deliverJobName(queue),
+      queue,
+      attempts: options.deliveryAttempts ?? 10,
+      backoffMs: 1000,
+      handler: async ({ subscriber, event }) => {
+        const sub = subscribers.get(subscriber);
+        if (!sub) throw new Error(`no subscriber ${subscriber} in this process`);
+        await deliver(db, sub, event);
+      },
+    });
+  }
+
+  async function send(batch: OutboxEvent[]): Promise<void> {
+    const sends: Array<{ queue: QueueName; job: DeliveryJob }> = [];
+    for (const event of batch) {
+      for (const sub of subscribers.values()) {
+        if (wants(sub, event.type))
+          sends.push({ queue: sub.queue ?? "automation", job: { subscriber: sub.name, event } });
+      }
+    }
+    for (let i = 0; i < sends.length; i += sendConcurrency) {
+      await Promise.all(
+        sends
+          .slice(i, i + sendConcurrency)
+          .map(({ queue, job }) =>
+            jobs.send(deliverJobName(queue), job, { key: deliveryKey(job.event.id, job.subscriber) }),
+          ),
+      );
+    }
+  }
+
+  /** One claim → send → mark round; returns how many rows it moved. */
+  async function dispatchOnce(): Promise<number> {
+    const batch = await db.system((s) => claimPending(s, batchSize, leaseMs));
+    if (!batch.length) return 0;
+    const seqs = batch.map((e) => e.seq);
+    try {
+      await send(batch);
+    } catch (err) {
+      await db.system((s) => releaseClaim(s, seqs)).catch(() => undefined);
+      throw err;
+    }
+    await db.system((s) => markDispatched(s, seqs));
+    return batch.length;
+  }
+
+  /**
+   * Single flight per process. A call while a pump runs gets one more pump after it (shared by all
+   * such callers), so rows committed before the call are moved when its promise resolves.
+   */
+  function pump(): Promise<number> {
+    if (!current) {
+      current = drain().finally(() => {
+        current = undefined;
+      });
+      return current;
+    }
+    if (!next) {
+      next = current
+        .catch(() => 0)
+        .then(() => {
+          next = undefined;
+          return pump();
+        });
+    }
+    return next;
+  }
+
+  async function drain(): Promise<number> {
+    let moved = 0;
+    let n: number;
+    do {
+      n = await dispatchOnce();
+      moved += n;
+    } while (n === batchSize);
+    return moved;
+  }
+
+  function wake() {
+    if (!running || wakeTimer) return;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      pump().catch((err) => log?.warn({ err }, "outbox dispatch failed; the sweep retries"));
+    }, options.debounceMs ?? 5);
+  }
+
+  return {
+    async publish<P extends Record<string, unknown>>(scope: Scope, e: NewEvent<P>): Promise<DomainEvent<P>> {
+      const tenantId = scope.tenantId;
+      if (!tenantId) throw new Error(`event ${e.type} published from a scope without a tenant`);
+      const stored = await insertEvent(scope, {
+        id: newId("evt"),
+        tenantId,
+        type: e.type,
+        aggregateType: e.aggregateType,
+        aggregateId: e.aggregateId,
+        payload: e.payload ?? {},
+      });
+      scope.onCommit(wake);
+      const { seq, ...event } = stored;
+      return event as DomainEvent<P>;
+    },
+
+    subscribe(subscriber) {
+      if (subscribers.has(subscriber.name)) throw new Error(`subscriber ${subscriber.name} registered twice`);
+      subscribers.set(subscriber.name, subscriber);
+    },
+
+    dispatchPending: () => pump(),
+
+    async start() {
+      if (running) return;
+      running = true;
+      sweepTimer = setInterval(() => {
+        pump().catch((err) => log?.warn({ err }, "outbox sweep failed"));
+      }, options.sweepMs ?? 1500);
+      sweepTimer.unref();
+      wake();
+    },
+
+    async stop() {
+      running = false;
+      clearInterval(sweepTimer);
+      clearTimeout(wakeTimer);
+      wakeTimer = undefined;
+      await next?.catch(() => undefined);
+      await current?.catch(() => undefined);
+    },
+  };
+}

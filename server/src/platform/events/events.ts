@@ -1,0 +1,77 @@
+import type { Scope } from "../db/index.ts";
+import type { QueueName } from "../jobs/jobs.ts";
+
+/**
+ * Domain events through a transactional outbox.
+ *
+ * - `publish(scope, …)` inserts the event into `outbox` inside the caller's transaction, so the
+ *   event exists if and only if the change committed. After commit the dispatcher is woken.
+ * - The dispatcher (any number of processes, `FOR UPDATE SKIP LOCKED`) turns each outbox row into
+ *   one delivery job per interested subscriber (job key `eventId:subscriber`), then marks it sent.
+ *   A periodic sweep catches rows whose wake-up was lost (a crash right after commit).
+ * - A delivery runs the handler in a tenant transaction that also inserts the processed-event
+ *   record `(subscriber, eventId)`: a redelivered event is skipped, so effects in the database
+ *   happen once. Effects outside the database use `runStep`-style keys.
+ * - `ordered: true` subscribers see the events of one aggregate in outbox order.
+ */
+export interface DomainEvent<P = Record<string, unknown>> {
+  id: string;
+  type: string;
+  tenantId: string;
+  aggregateType: string;
+  aggregateId: string;
+  payload: P;
+  at: string;
+}
+
+export interface NewEvent<P = Record<string, unknown>> {
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  payload?: P;
+}
+
+export interface Subscriber {
+  /** Stable name: part of the processed-event key, never rename a live subscriber. */
+  name: string;
+  /** Event types, or `*` for all. */
+  events: string[];
+  queue?: QueueName;
+  ordered?: boolean;
+  handler: (event: DomainEvent, scope: Scope) => Promise<void>;
+}
+
+export interface EventBus {
+  publish<P extends Record<string, unknown>>(scope: Scope, event: NewEvent<P>): Promise<DomainEvent<P>>;
+  subscribe(subscriber: Subscriber): void;
+  /** Moves pending outbox rows to delivery jobs now; returns how many rows it moved. */
+  dispatchPending(): Promise<number>;
+  /** Starts the wake-on-commit dispatcher and the periodic sweep. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Raw inbound platform events (WeCom, OA, stores): verified, stored once, then processed. */
+export interface InboundEvent {
+  platform: string;
+  /** The platform's identity of the event; a retry of the same event has the same key. */
+  eventKey: string;
+  kind: string;
+  payload: Record<string, unknown>;
+}
+
+export interface Inbox {
+  /**
+   * Durably stores the event (unique per tenant, platform and key) and, after commit, enqueues its
+   * processing. Returns `duplicate: true` for a retry of an event already stored.
+   */
+  receive(tenantId: string, event: InboundEvent): Promise<{ id: number; duplicate: boolean }>;
+  /** Registers the processor of one platform's events; runs in a tenant transaction. */
+  handle(
+    platform: string,
+    handler: (event: InboundEvent & { id: number; tenantId: string }, scope: Scope) => Promise<void>,
+  ): void;
+  /** Starts the periodic sweep that re-enqueues stored events whose processing job was lost. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

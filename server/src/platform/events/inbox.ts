@@ -1,0 +1,167 @@
+import type { Database, Scope } from "../db/index.ts";
+import { errorText } from "../jobs/dead-letters.ts";
+import type { JobQueue, QueueName } from "../jobs/jobs.ts";
+import type { Logger } from "../logger.ts";
+import type { InboundEvent, Inbox } from "./events.ts";
+
+export interface InboxOptions {
+  db: Database;
+  jobs: JobQueue;
+  log?: Logger;
+  /** Queue of the processing jobs. */
+  queue?: QueueName;
+  /** Period of the sweep. */
+  sweepMs?: number;
+  /** Unprocessed rows older than this are re-enqueued by the sweep. */
+  staleMs?: number;
+}
+
+export interface InboxService extends Inbox {
+  /** Re-enqueues unprocessed rows older than `staleMs`; returns how many jobs it created. */
+  sweep(): Promise<number>;
+}
+
+type Handler = (event: InboundEvent & { id: number; tenantId: string }, scope: Scope) => Promise<void>;
+
+interface ProcessJob {
+  id: number;
+  tenantId: string;
+}
+
+interface InboxRow {
+  id: number | string;
+  platform: string;
+  event_key: string;
+  kind: string;
+  payload: Record<string, unknown>;
+}
+
+export const inboxJobName = "inbox.process";
+/** Longest stored error text: enough for a stack, not a whole response body. */
+const maxErrorLength = 4000;
+
+/**
+ * The inbox of raw platform events. `receive` stores an event once (unique per tenant, platform and
+ * event key) and enqueues its processing with the inbox id as idempotency key. Processing runs the
+ * platform's handler and sets `processed_at` in one tenant transaction, so an event's database
+ * effects happen once however often its job runs; a failure is counted in its own transaction and
+ * rethrown for the queue's retry. The sweep re-sends the job of rows still unprocessed after
+ * `staleMs` (a crash between commit and send); the key makes that a no-op while the job exists.
+ */
+export function createInbox(options: InboxOptions): InboxService {
+  const { db, jobs, log } = options;
+  const queue = options.queue ?? "realtime";
+  const staleMs = options.staleMs ?? 60_000;
+  const handlers = new Map<string, Handler>();
+  let timer: NodeJS.Timeout | undefined;
+
+  async function enqueue(id: number, tenantId: string): Promise<string | null> {
+    return jobs.send<ProcessJob>(inboxJobName, { id, tenantId }, { key: String(id) });
+  }
+
+  async function processRow({ id, tenantId }: ProcessJob): Promise<void> {
+    try {
+      await db.tenant(tenantId, async (scope) => {
+        // The row lock keeps a concurrent run of the same job waiting, then seeing it processed.
+        const rows = await scope.query<InboxRow>(
+          `select id, platform, event_key, kind, payload from inbox
+           where id = $1 and processed_at is null for update`,
+          [id],
+        );
+        const row = rows[0];
+        if (!row) return;
+        const handler = handlers.get(row.platform);
+        if (!handler) throw new Error(`no inbox handler for platform ${row.platform}`);
+        await handler(
+          {
+            id,
+            tenantId,
+            platform: row.platform,
+            eventKey: row.event_key,
+            kind: row.kind,
+            payload: row.payload,
+          },
+          scope,
+        );
+        await scope.query("update inbox set processed_at = now(), attempts = attempts + 1 where id = $1", [
+          id,
+        ]);
+      });
+    } catch (err) {
+      await db
+        .tenant(tenantId, (scope) =>
+          scope.query("update inbox set attempts = attempts + 1, last_error = $2 where id = $1", [
+            id,
+            errorText(err).slice(0, maxErrorLength),
+          ]),
+        )
+        .catch((e) => log?.warn({ err: e, id }, "could not record inbox failure"));
+      throw err;
+    }
+  }
+
+  jobs.define<ProcessJob>({ name: inboxJobName, queue, handler: processRow });
+
+  const inbox: InboxService = {
+    async receive(tenantId, event) {
+      const stored = await db.tenant(tenantId, async (scope) => {
+        const inserted = await scope.query<{ id: number | string }>(
+          `insert into inbox (tenant_id, platform, event_key, kind, payload) values ($1, $2, $3, $4, $5::jsonb)
+           on conflict (tenant_id, platform, event_key) do nothing returning id`,
+          [tenantId, event.platform, event.eventKey, event.kind, JSON.stringify(event.payload)],
+        );
+        const fresh = inserted[0];
+        if (fresh) return { id: Number(fresh.id), duplicate: false };
+        const existing = await scope.query<{ id: number | string }>(
+          "select id from inbox where tenant_id = $1 and platform = $2 and event_key = $3",
+          [tenantId, event.platform, event.eventKey],
+        );
+        const row = existing[0];
+        if (!row) throw new Error("inbox row vanished between insert and select");
+        return { id: Number(row.id), duplicate: true };
+      });
+      if (!stored.duplicate) {
+        // Stored is what the platform needs to hear; a failed send is repaired by the sweep.
+        await enqueue(stored.id, tenantId).catch((err) =>
+          log?.warn({ err, id: stored.id }, "inbox enqueue failed; the sweep retries"),
+        );
+      }
+      return stored;
+    },
+
+    handle(platform, handler) {
+      if (handlers.has(platform)) throw new Error(`inbox handler for ${platform} registered twice`);
+      handlers.set(platform, handler);
+    },
+
+    async sweep() {
+      const rows = await db.system((scope) =>
+        scope.query<{ id: number | string; tenant_id: string }>(
+          `select id, tenant_id from inbox
+           where processed_at is null and received_at <= now() - make_interval(secs => $1::double precision / 1000)
+           order by id limit 1000`,
+          [staleMs],
+        ),
+      );
+      let created = 0;
+      for (const r of rows) {
+        if (await enqueue(Number(r.id), r.tenant_id)) created++;
+      }
+      return created;
+    },
+
+    async start() {
+      if (timer) return;
+      timer = setInterval(() => {
+        inbox.sweep().catch((err) => log?.warn({ err }, "inbox sweep failed"));
+      }, options.sweepMs ?? 30_000);
+      timer.unref();
+    },
+
+    async stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+  return inbox;
+}

@@ -1,0 +1,244 @@
+import { type Job, Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import type { Database } from "../db/index.ts";
+import { AppError, notFound } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import {
+  attemptsOf,
+  concurrencyFor,
+  defaultBackoffMs,
+  delayOf,
+  emptyCounts,
+  keepFinishedSeconds,
+  keyId,
+  priorityOf,
+  workedQueues,
+} from "./common.ts";
+import { countDead, errorText, listDead, recordDead, takeDead, untakeDead } from "./dead-letters.ts";
+import type { JobDefinition, JobQueue, QueueCounts, QueueName, SendOptions, WorkOptions } from "./jobs.ts";
+import { queueNames } from "./jobs.ts";
+
+/**
+ * BullMQ driver (Redis). One BullMQ queue per engine queue; the BullMQ job name is ours, and each
+ * engine queue gets one Worker with `concurrency`.
+ *
+ * - Priority: BullMQ runs 1 first and treats 0 as "no priority" (ahead of all prioritized jobs),
+ *   so every job gets `101 - p`: our 100 → 1, 0 → 101, -100 → 201.
+ * - Idempotency: a Redis `SET NX` marker per (job name, key), kept for 7 days past the job's
+ *   start time (the same window finished jobs are kept). A deterministic `jobId` alone cannot
+ *   tell the caller that nothing was added (BullMQ returns the existing job), hence the marker.
+ * - Dead letters: the last failed attempt is written to the SQL table both drivers share.
+ * - A worker that dies mid-job: its lock lapses (`lockMs`, default 30 s) and the stalled-job
+ *   check moves the job back to waiting.
+ */
+export interface BullQueueOptions {
+  redisUrl: string;
+  db: Database;
+  log?: Logger;
+  /** Key prefix; tests use `siyu-test-<random>` to isolate themselves. Default `siyu`. */
+  prefix?: string;
+  /** How long a running job's lock lasts before the job counts as stalled. Default 30 s. */
+  lockMs?: number;
+}
+
+export function createBullQueue(options: BullQueueOptions): JobQueue {
+  const { db, log } = options;
+  const prefix = options.prefix ?? "siyu";
+  const defs = new Map<string, JobDefinition<never>>();
+  const queues = new Map<QueueName, Queue>();
+  const workers: Worker[] = [];
+  let redis: Redis | undefined;
+
+  function connection(): Redis {
+    redis ??= new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    return redis;
+  }
+
+  function definition(name: string): JobDefinition<never> {
+    const def = defs.get(name);
+    if (!def) throw new AppError("internal_error", `job ${name} is not defined`);
+    return def;
+  }
+
+  function queueOf(name: QueueName): Queue {
+    const q = queues.get(name);
+    if (!q) throw new AppError("internal_error", "job queue not started");
+    return q;
+  }
+
+  async function run(queue: QueueName, job: Job): Promise<void> {
+    const attempt = job.attemptsMade + 1;
+    try {
+      const def = defs.get(job.name);
+      if (!def) throw new Error(`no handler defined for job ${job.name} in this process`);
+      await def.handler(job.data as never, { id: String(job.id), name: job.name, queue, attempt });
+    } catch (err) {
+      if (attempt >= (job.opts.attempts ?? 1)) {
+        await recordDead(db, {
+          // The timestamp keeps ids unique should Redis be emptied while SQL keeps its rows.
+          id: `${queue}-${job.id}-${job.timestamp}`,
+          name: job.name,
+          queue,
+          data: job.data,
+          error: errorText(err),
+          attempts: attempt,
+        });
+      }
+      log?.warn({ err, job: job.name, id: job.id, attempt }, "job failed");
+      throw err;
+    }
+  }
+
+  const jobQueue: JobQueue = {
+    driver: "bullmq",
+
+    define(def) {
+      defs.set(def.name, def as JobDefinition<never>);
+    },
+
+    async send(name, data, options?: SendOptions) {
+      const def = definition(name);
+      const delay = delayOf(options);
+      let marker: string | undefined;
+      if (options?.key) {
+        marker = `${prefix}:idem:${keyId(name, options.key)}`;
+        const ttl = delay + keepFinishedSeconds * 1000;
+        const set = await connection().set(marker, "1", "PX", ttl, "NX");
+        if (set === null) return null;
+      }
+      try {
+        const job = await queueOf(def.queue).add(name, data, {
+          delay: delay || undefined,
+          priority: 101 - priorityOf(options),
+          attempts: attemptsOf(def, options),
+          backoff: { type: "exponential", delay: def.backoffMs ?? defaultBackoffMs },
+          removeOnComplete: { age: keepFinishedSeconds },
+          removeOnFail: { age: keepFinishedSeconds },
+        });
+        return String(job.id);
+      } catch (err) {
+        if (marker) await connection().del(marker);
+        throw err;
+      }
+    },
+
+    async schedule(name, cron, data, options) {
+      const def = definition(name);
+      // The scheduler id is the job name: every process upserting it converges on one scheduler.
+      await queueOf(def.queue).upsertJobScheduler(
+        name,
+        { pattern: cron, tz: options?.tz ?? "Asia/Shanghai" },
+        {
+          name,
+          data,
+          opts: {
+            attempts: attemptsOf(def, undefined),
+            backoff: { type: "exponential", delay: def.backoffMs ?? defaultBackoffMs },
+            removeOnComplete: { age: keepFinishedSeconds },
+            removeOnFail: { age: keepFinishedSeconds },
+          },
+        },
+      );
+    },
+
+    async unschedule(name) {
+      await queueOf(definition(name).queue).removeJobScheduler(name);
+    },
+
+    async start() {
+      if (queues.size) return;
+      for (const q of queueNames) queues.set(q, new Queue(q, { connection: connection(), prefix }));
+      await Promise.all([...queues.values()].map((q) => q.waitUntilReady()));
+    },
+
+    async work(workOptions?: WorkOptions) {
+      for (const q of workedQueues(workOptions)) {
+        const worker = new Worker(q, (job) => run(q, job), {
+          connection: connection(),
+          prefix,
+          concurrency: concurrencyFor(q, workOptions),
+          lockDuration: options.lockMs ?? 30_000,
+          // A job whose worker keeps dying is retried a few times, not failed on the first stall.
+          maxStalledCount: 3,
+        });
+        worker.on("error", (err) => log?.warn({ err, queue: q }, "bullmq worker error"));
+        // A job failed for stalling too often never reached our handler's catch: record it here.
+        worker.on("failed", (job, err) => {
+          if (!job || !/stalled/i.test(err.message)) return;
+          recordDead(db, {
+            id: `${q}-${job.id}-${job.timestamp}`,
+            name: job.name,
+            queue: q,
+            data: job.data,
+            error: errorText(err),
+            attempts: job.attemptsStarted,
+          }).catch((e) => log?.warn({ err: e }, "recording a stalled dead job failed"));
+        });
+        workers.push(worker);
+        await worker.waitUntilReady();
+      }
+    },
+
+    async stop(graceMs = 10_000) {
+      const closing = workers.splice(0);
+      let timer: NodeJS.Timeout | undefined;
+      const graceful = Promise.all(closing.map((w) => w.close())).then(() => true);
+      const timeout = new Promise<false>((r) => {
+        timer = setTimeout(() => r(false), graceMs);
+      });
+      const clean = await Promise.race([graceful, timeout]);
+      clearTimeout(timer);
+      // Past the grace period, abandon running jobs: their locks lapse and they run again.
+      if (!clean) await Promise.all(closing.map((w) => w.close(true)));
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      queues.clear();
+      if (redis) {
+        await redis.quit().catch(() => undefined);
+        redis = undefined;
+      }
+    },
+
+    async counts() {
+      const result = Object.fromEntries(queueNames.map((q) => [q, emptyCounts()])) as Record<
+        QueueName,
+        QueueCounts
+      >;
+      for (const name of queueNames) {
+        const c = await queueOf(name).getJobCounts(
+          "wait",
+          "prioritized",
+          "delayed",
+          "active",
+          "completed",
+          "failed",
+        );
+        result[name] = {
+          waiting: (c.wait ?? 0) + (c.prioritized ?? 0),
+          delayed: c.delayed ?? 0,
+          active: c.active ?? 0,
+          completed: c.completed ?? 0,
+          failed: c.failed ?? 0,
+          dead: 0,
+        };
+      }
+      for (const [q, n] of await countDead(db)) {
+        if (q in result) result[q as QueueName].dead = n;
+      }
+      return result;
+    },
+
+    deadLetters: (o) => listDead(db, o),
+
+    async retryDead(id) {
+      const dead = await takeDead(db, id);
+      if (!dead) throw notFound("dead job");
+      try {
+        await jobQueue.send(dead.name, dead.data);
+      } catch (err) {
+        await untakeDead(db, id);
+        throw err;
+      }
+    },
+  };
+  return jobQueue;
+}

@@ -1,0 +1,31 @@
+import type { Config } from "../config/config.ts";
+import type { Database } from "../db/index.ts";
+import type { Logger } from "../logger.ts";
+import { createBullQueue } from "./bullmq.driver.ts";
+import type { JobQueue } from "./jobs.ts";
+import { createPgBossQueue } from "./pgboss.driver.ts";
+
+export { type BullQueueOptions, createBullQueue } from "./bullmq.driver.ts";
+export type {
+  DeadJob,
+  JobContext,
+  JobDefinition,
+  JobQueue,
+  QueueCounts,
+  QueueName,
+  SendOptions,
+  WorkOptions,
+} from "./jobs.ts";
+export { queueNames } from "./jobs.ts";
+export { createPgBossQueue, type PgBossQueueOptions } from "./pgboss.driver.ts";
+
+/** BullMQ when Redis is configured, else pg-boss on the database (PGlite or PostgreSQL). */
+export function createJobQueue(deps: {
+  config: Pick<Config, "redisUrl">;
+  db: Database;
+  log?: Logger;
+}): JobQueue {
+  const { config, db, log } = deps;
+  if (config.redisUrl) return createBullQueue({ redisUrl: config.redisUrl, db, log });
+  return createPgBossQueue({ db, log });
+}

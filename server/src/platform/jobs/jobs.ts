@@ -1,0 +1,98 @@
+/**
+ * The job queue: one interface, two drivers (pg-boss for embedded PGlite and plain PostgreSQL;
+ * BullMQ for Redis), both proven by `jobs.contract.ts`.
+ *
+ * Required behaviour of every driver:
+ * - At-least-once: a job whose handler throws, or whose process dies mid-run, runs again.
+ *   Handlers make their effects idempotent (see events' processed-event records, `runStep`).
+ * - Durable: a job sent (including one delayed by an hour) survives a restart of every process.
+ * - Delayed (`delayMs` / `runAt`), repeating (`schedule`, cron in a time zone; firing once per
+ *   tick however many processes call `schedule` and run workers), priority (higher first within
+ *   a queue), per-queue concurrency (a cap per process), retries with exponential backoff, then
+ *   dead letter (kept, listable, and counted in `counts()`).
+ * - Idempotency key: a second `send` with the same `key` while the first job exists (queued,
+ *   running, completed or dead) creates nothing and returns `null`.
+ * - Queues are named by engine so a deployment can give each its own workers.
+ */
+
+export const queueNames = ["realtime", "sync", "automation", "outbound", "reports", "system"] as const;
+export type QueueName = (typeof queueNames)[number];
+
+export interface SendOptions {
+  /** Run no earlier than this many ms from now. */
+  delayMs?: number;
+  /** Run no earlier than this time (wins over delayMs). */
+  runAt?: Date;
+  /** Higher runs first among ready jobs of the same queue. Default 0; range -100..100. */
+  priority?: number;
+  /** Idempotency key: unique per job name. */
+  key?: string;
+  /** Attempts in all (first run included). Defaults to the definition's, else 5. */
+  attempts?: number;
+}
+
+export interface JobContext {
+  id: string;
+  name: string;
+  queue: QueueName;
+  /** 1 on the first run. */
+  attempt: number;
+}
+
+export interface JobDefinition<T = unknown> {
+  /** Unique job name, e.g. `events.deliver`, `wecom.send-welcome`. */
+  name: string;
+  queue: QueueName;
+  handler: (data: T, ctx: JobContext) => Promise<void>;
+  /** Attempts in all before dead letter. Default 5. */
+  attempts?: number;
+  /** Base of the exponential backoff between attempts, in ms. Default 1000. */
+  backoffMs?: number;
+}
+
+export interface QueueCounts {
+  waiting: number;
+  delayed: number;
+  active: number;
+  completed: number;
+  failed: number;
+  dead: number;
+}
+
+export interface DeadJob {
+  id: string;
+  name: string;
+  queue: QueueName;
+  data: unknown;
+  error: string;
+  attempts: number;
+  failedAt: string;
+}
+
+export interface WorkOptions {
+  /** Jobs run at once per queue in this process. Default 1 for reports, 4 otherwise. */
+  concurrency?: Partial<Record<QueueName, number>>;
+  /** Only these queues (a deployment can split engines across workers). Default all. */
+  queues?: QueueName[];
+}
+
+export interface JobQueue {
+  readonly driver: "pg-boss" | "bullmq";
+  /** Registers a job type. Every process defines every job (senders need the queue). */
+  define<T>(def: JobDefinition<T>): void;
+  /** Enqueues; returns the job id, or null when `key` matched an existing job. */
+  send<T>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** Repeating job by cron (5 fields) in `tz` (default Asia/Shanghai). Idempotent across processes. */
+  schedule<T>(name: string, cron: string, data: T, options?: { tz?: string }): Promise<void>;
+  unschedule(name: string): Promise<void>;
+  /** Starts sending (all processes) — must be called before send. */
+  start(): Promise<void>;
+  /** Starts consuming (worker processes only). */
+  work(options?: WorkOptions): Promise<void>;
+  /** Stops consuming and closes; waits for running handlers up to `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  counts(): Promise<Record<QueueName, QueueCounts>>;
+  deadLetters(options?: { queue?: QueueName; limit?: number }): Promise<DeadJob[]>;
+  /** Re-enqueues a dead job. */
+  retryDead(id: string): Promise<void>;
+}

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { migrate } from "../db/migrate.ts";
+import { openPglite } from "../db/pglite.ts";
+import { defineJobQueueContract } from "./jobs.contract.ts";
+import { createPgBossQueue } from "./pgboss.driver.ts";
+
+defineJobQueueContract("pg-boss on PGlite", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "siyu-jobs-"));
+  const db = await openPglite(dir);
+  await migrate(db);
+  return {
+    // pg-boss fires schedules at minute precision; `* * * * *` is due at once after scheduling.
+    cron: { expr: "* * * * *", tickMs: 60_000 },
+    open: async () => createPgBossQueue({ db, cronCheckSec: 1, maintenanceSec: 1 }),
+    close: async () => {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe("pg-boss driver specifics", () => {
+  it("dead-letters a job whose last attempt times out", async () => {
+    const db = await openPglite(undefined);
+    await migrate(db);
+    const q = createPgBossQueue({ db, activeTimeoutSec: 1, maintenanceSec: 1, housekeepingMs: 300 });
+    let runs = 0;
+    q.define({
+      name: "slow.job",
+      queue: "sync",
+      attempts: 1,
+      handler: async () => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 2500));
+      },
+    });
+    await q.start();
+    await q.work({ queues: ["sync"] });
+    const id = await q.send("slow.job", { big: true });
+    const until = Date.now() + 15_000;
+    let dead = await q.deadLetters();
+    while (!dead.length && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 100));
+      dead = await q.deadLetters();
+    }
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ id, name: "slow.job", queue: "sync", data: { big: true }, attempts: 1 });
+    expect(dead[0]?.error).toMatch(/exceeded|timeout/);
+    expect(runs).toBe(1);
+    expect((await q.counts()).sync).toMatchObject({ dead: 1, failed: 1, active: 0 });
+    await q.stop(3000);
+    await db.close();
+  });
+});

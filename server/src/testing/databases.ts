@@ -1,0 +1,41 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import type { Database } from "../platform/db/index.ts";
+import { openPglite } from "../platform/db/pglite.ts";
+import { openPostgres } from "../platform/db/postgres.ts";
+
+export type DbKind = "pglite" | "postgres";
+
+/** Kinds to run integration suites on: PGlite always, PostgreSQL when DATABASE_URL is set. */
+export const dbKinds: DbKind[] = process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
+
+/** A fresh, empty database: in-memory PGlite, or a new PostgreSQL database dropped by `drop()`. */
+export async function freshDatabase(
+  kind: DbKind,
+): Promise<{ db: Database; url?: string; drop(): Promise<void> }> {
+  if (kind === "pglite") {
+    const db = await openPglite(undefined);
+    return { db, drop: () => db.close() };
+  }
+  const base = process.env.DATABASE_URL;
+  if (!base) throw new Error("DATABASE_URL is not set");
+  const name = `siyu_t_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = await openPostgres(url.toString(), 5);
+  return {
+    db,
+    url: url.toString(),
+    async drop() {
+      await db.close();
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { TestApp } from "./app-harness.ts";
+
+/**
+ * What the cross-tenant suite needs to know about each kind of tenant object (`config.resource` of
+ * a route): how to create one in tenant A (returning its id), and a valid body for every route
+ * that takes one. A new route with `:id` and no entry here fails the suite, so coverage grows
+ * with the routes.
+ */
+export interface ResourceFixture {
+  create(t: TestApp, token: string): Promise<string>;
+}
+
+let counter = 0;
+const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+async function json(res: { statusCode: number; body: string; json(): unknown }, expected: number) {
+  if (res.statusCode !== expected) throw new Error(`fixture call answered ${res.statusCode}: ${res.body}`);
+  return res.json() as Record<string, unknown>;
+}
+
+export const resourceFixtures: Record<string, ResourceFixture> = {
+  user: {
+    async create(t, token) {
+      const body = {
+        email: `u${unique()}@a.example.com`,
+        password: "Fixture-Passw0rd",
+        name: "Fixture",
+        roles: ["agent"],
+      };
+      return (await json(await t.call("POST", "/api/users", { token, body }), 201)).id as string;
+    },
+  },
+  api_key: {
+    async create(t, token) {
+      const body = { name: `k${unique()}`, scopes: ["customers.read"] };
+      return (await json(await t.call("POST", "/api/api-keys", { token, body }), 201)).id as string;
+    },
+  },
+  session: {
+    async create(t, token) {
+      const list = await json(await t.call("GET", "/api/auth/sessions", { token }), 200);
+      return ((list.items as Array<{ id: string }>)[0] as { id: string }).id;
+    },
+  },
+};
+
+/** Valid bodies for routes that take one, keyed `METHOD url`. */
+export const sampleBodies: Record<string, unknown> = {
+  "PATCH /api/users/:id": { name: "Renamed" },
+  "POST /api/users/:id/password": { password: "An0ther-Passw0rd" },
+};
+
+/** Routes with path parameters that name no tenant object, and why. */
+export const globalParamRoutes: Record<string, string> = {
+  "PUT /api/roles/:role": "role names are the same in every tenant",
+  "POST /api/system/dead-letters/:id/retry": "dead letters are platform-wide, platform admins only",
+};

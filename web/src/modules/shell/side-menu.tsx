@@ -1,0 +1,55 @@
+import { Menu, type MenuProps } from "antd";
+import { useMemo } from "react";
+import { useTranslation } from "react-i18next";
+import { useLocation, useNavigate } from "react-router";
+import { Logo } from "../../ui/logo.tsx";
+import { findNav, type NavItem, nav } from "./nav.tsx";
+
+type MenuItem = Required<MenuProps>["items"][number];
+
+function toMenuItems(items: NavItem[], platformAdmin: boolean, t: (key: string) => string): MenuItem[] {
+  return items
+    .filter((item) => !item.platformAdminOnly || platformAdmin)
+    .map((item) =>
+      item.children
+        ? {
+            key: item.key,
+            icon: item.icon,
+            label: t(`nav.${item.key}`),
+            children: toMenuItems(item.children, platformAdmin, t),
+          }
+        : { key: item.path ?? item.key, icon: item.icon, label: t(`nav.${item.key}`) },
+    );
+}
+
+export function SideMenu({ collapsed, platformAdmin }: { collapsed: boolean; platformAdmin: boolean }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
+  const { item, parent } = findNav(pathname);
+  const items = useMemo(() => toMenuItems(nav, platformAdmin, t), [platformAdmin, t]);
+
+  return (
+    <>
+      <div
+        style={{
+          height: 64,
+          display: "flex",
+          alignItems: "center",
+          padding: collapsed ? "0 24px" : "0 20px",
+        }}
+      >
+        <Logo collapsed={collapsed} />
+      </div>
+      <Menu
+        data-testid="main-menu"
+        theme="dark"
+        mode="inline"
+        items={items}
+        selectedKeys={item?.path ? [item.path] : []}
+        defaultOpenKeys={parent ? [parent.key] : []}
+        onClick={({ key }) => navigate(key)}
+      />
+    </>
+  );
+}

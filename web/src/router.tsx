@@ -1,0 +1,69 @@
+import { Skeleton } from "antd";
+import type { ComponentType } from "react";
+import { createBrowserRouter, Outlet, type RouteObject } from "react-router";
+import { AppLayout } from "./modules/shell/app-layout.tsx";
+import { leaves } from "./modules/shell/nav.tsx";
+import { RouteError } from "./ui/route-error.tsx";
+
+// Every page is its own chunk: a user who only opens the dashboard never downloads the audit log.
+function page(load: () => Promise<ComponentType>): Pick<RouteObject, "lazy"> {
+  return { lazy: async () => ({ Component: await load() }) };
+}
+
+const plannedRoutes: RouteObject[] = leaves()
+  .filter((item) => item.planned && item.path)
+  .map((item) => ({
+    path: item.path!.slice(1),
+    ...page(() => import("./routes/planned.tsx").then((m) => m.PlannedPage)),
+  }));
+
+// A pathless root gives every lazy route a fallback while its chunk loads on first paint, and one
+// error page for all of them.
+export const router = createBrowserRouter([
+  {
+    element: <Outlet />,
+    hydrateFallbackElement: <Skeleton active style={{ padding: 24 }} />,
+    errorElement: <RouteError />,
+    children: [
+      { path: "/login", ...page(() => import("./routes/login.tsx").then((m) => m.LoginPage)) },
+      {
+        path: "/",
+        element: <AppLayout />,
+        errorElement: <RouteError />,
+        children: [
+          { index: true, ...page(() => import("./routes/dashboard.tsx").then((m) => m.DashboardPage)) },
+          ...plannedRoutes,
+          {
+            path: "settings/users",
+            ...page(() => import("./routes/settings/users.tsx").then((m) => m.UsersPage)),
+          },
+          {
+            path: "settings/roles",
+            ...page(() => import("./routes/settings/roles.tsx").then((m) => m.RolesPage)),
+          },
+          {
+            path: "settings/audit",
+            ...page(() => import("./routes/settings/audit.tsx").then((m) => m.AuditPage)),
+          },
+          {
+            path: "settings/api-keys",
+            ...page(() => import("./routes/settings/api-keys.tsx").then((m) => m.ApiKeysPage)),
+          },
+          {
+            path: "settings/security",
+            ...page(() => import("./routes/settings/security.tsx").then((m) => m.SecurityPage)),
+          },
+          {
+            path: "settings/system",
+            ...page(() => import("./routes/settings/system.tsx").then((m) => m.SystemPage)),
+          },
+          {
+            path: "settings/tenants",
+            ...page(() => import("./routes/settings/tenants.tsx").then((m) => m.TenantsPage)),
+          },
+          { path: "*", ...page(() => import("./routes/not-found.tsx").then((m) => m.NotFoundPage)) },
+        ],
+      },
+    ],
+  },
+]);

@@ -1,0 +1,146 @@
+import { EditOutlined, KeyOutlined, PlusOutlined } from "@ant-design/icons";
+import type { UserDto } from "@siyu/contracts";
+import { Button, Card, Empty, Input, Space, Table, Tag, Typography } from "antd";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { useCursorPage } from "../../api/use-cursor-page.ts";
+import { CreateUserModal } from "../../modules/users/create-user-modal.tsx";
+import { EditUserModal } from "../../modules/users/edit-user-modal.tsx";
+import { ResetPasswordModal } from "../../modules/users/reset-password-modal.tsx";
+import { RoleTags } from "../../modules/users/role-tags.tsx";
+import { useDepartments } from "../../modules/users/users.api.ts";
+import { CursorPager } from "../../ui/cursor-pager.tsx";
+import { formatTime } from "../../ui/format.ts";
+import { PageHeader } from "../../ui/page-header.tsx";
+import { QueryError } from "../../ui/query-error.tsx";
+
+export function UsersPage() {
+  const { t } = useTranslation();
+  const [q, setQ] = useState("");
+  const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<UserDto | null>(null);
+  const [resetting, setResetting] = useState<UserDto | null>(null);
+  const list = useCursorPage<UserDto>("users", "/api/users", { q });
+  const departments = useDepartments();
+  const departmentName = new Map((departments.data?.items ?? []).map((d) => [d.id, d.name]));
+
+  return (
+    <>
+      <PageHeader
+        title={t("users.title")}
+        subtitle={t("users.subtitle")}
+        extra={
+          <Button
+            type="primary"
+            icon={<PlusOutlined />}
+            onClick={() => setCreating(true)}
+            data-testid="create-user"
+          >
+            {t("users.create")}
+          </Button>
+        }
+      />
+      <Card>
+        <Input.Search
+          allowClear
+          placeholder={t("users.searchPlaceholder")}
+          onSearch={(value) => setQ(value.trim())}
+          style={{ maxWidth: 360, marginBottom: 16 }}
+          data-testid="users-search"
+        />
+        {list.query.isError ? (
+          <QueryError error={list.query.error} onRetry={() => void list.query.refetch()} />
+        ) : (
+          <>
+            <Table<UserDto>
+              data-testid="users-table"
+              rowKey="id"
+              loading={list.query.isFetching}
+              dataSource={list.items}
+              pagination={false}
+              scroll={{ x: 900 }}
+              locale={{ emptyText: <Empty description={q ? t("common.empty") : t("users.empty")} /> }}
+              columns={[
+                {
+                  title: t("users.name"),
+                  dataIndex: "name",
+                  render: (name: string, user) => (
+                    <Space orientation="vertical" size={0}>
+                      <Typography.Text strong>{name}</Typography.Text>
+                      <Typography.Text type="secondary">{user.email}</Typography.Text>
+                    </Space>
+                  ),
+                },
+                {
+                  title: t("users.roles"),
+                  dataIndex: "roles",
+                  render: (_: unknown, user) => (
+                    <>
+                      <RoleTags roles={user.roles} />
+                      {user.platformAdmin ? <Tag color="gold">{t("users.platformAdmin")}</Tag> : null}
+                    </>
+                  ),
+                },
+                {
+                  title: t("users.department"),
+                  dataIndex: "departmentId",
+                  render: (id: string | null) =>
+                    id ? (
+                      (departmentName.get(id) ?? id)
+                    ) : (
+                      <Typography.Text type="secondary">—</Typography.Text>
+                    ),
+                },
+                {
+                  title: t("users.status"),
+                  dataIndex: "status",
+                  render: (status: UserDto["status"]) => (
+                    <Tag color={status === "active" ? "success" : "default"}>
+                      {t(`users.statuses.${status}`)}
+                    </Tag>
+                  ),
+                },
+                { title: t("common.createdAt"), dataIndex: "createdAt", render: formatTime },
+                {
+                  title: t("common.actions"),
+                  key: "actions",
+                  fixed: "right",
+                  render: (_: unknown, user) => (
+                    <Space size={0}>
+                      <Button
+                        type="link"
+                        size="small"
+                        icon={<EditOutlined />}
+                        onClick={() => setEditing(user)}
+                      >
+                        {t("common.edit")}
+                      </Button>
+                      <Button
+                        type="link"
+                        size="small"
+                        icon={<KeyOutlined />}
+                        onClick={() => setResetting(user)}
+                      >
+                        {t("users.resetPassword")}
+                      </Button>
+                    </Space>
+                  ),
+                },
+              ]}
+            />
+            <CursorPager
+              page={list.page}
+              hasPrev={list.hasPrev}
+              hasNext={list.hasNext}
+              onPrev={list.prev}
+              onNext={list.next}
+            />
+          </>
+        )}
+      </Card>
+      <CreateUserModal open={creating} onClose={() => setCreating(false)} />
+      <EditUserModal user={editing} onClose={() => setEditing(null)} />
+      <ResetPasswordModal user={resetting} onClose={() => setResetting(null)} />
+    </>
+  );
+}
