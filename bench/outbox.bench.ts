@@ -1,18 +1,23 @@
 // Outbox throughput: events written through the outbox in business transactions AND delivered to one
 // subscriber whose handler inserts a row, per second, against plain multi-row INSERTs of the same rows.
-// PGlite always; PostgreSQL too when DATABASE_URL is set (in a fresh database, dropped afterwards).
+// PGlite always; PostgreSQL too when DATABASE_URL is set (in a fresh database, dropped afterwards), and
+// PostgreSQL with BullMQ delivering when REDIS_URL is set as well.
 // Run alone: `node --import tsx bench/outbox.bench.ts`, or with the others: `npm run bench outbox`.
+import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
+import { Redis } from "ioredis";
 import type { Database } from "../server/src/platform/db/index.ts";
 import { migrate } from "../server/src/platform/db/migrate.ts";
 import { openPglite } from "../server/src/platform/db/pglite.ts";
 import { openPostgres } from "../server/src/platform/db/postgres.ts";
 import { createEventBus } from "../server/src/platform/events/event-bus.ts";
+import { createBullQueue } from "../server/src/platform/jobs/bullmq.driver.ts";
+import type { JobQueue } from "../server/src/platform/jobs/jobs.ts";
 import { createPgBossQueue } from "../server/src/platform/jobs/pgboss.driver.ts";
 import { type BenchResult, type Figure, freshPostgres, median, type Ratio, round } from "./lib.ts";
 
-const events = 2000; // per repetition
+const events = 1000; // per repetition
 const eventsPerTransaction = 50;
 const reps = 3;
 const rowsPerInsert = 500;
@@ -22,7 +27,9 @@ async function prepare(db: Database) {
   await migrate(db);
   await db.query("insert into tenants (id, name) values ($1, 'bench')", [tenantId]);
   for (const table of ["bench_effects", "bench_plain"]) {
-    await db.query(`create table ${table} (tenant_id text not null, event_id text not null, n integer not null)`);
+    await db.query(
+      `create table ${table} (tenant_id text not null, event_id text not null, n integer not null)`,
+    );
     await db.query(`grant select, insert on ${table} to siyu_app`);
   }
 }
@@ -47,9 +54,13 @@ async function plainInserts(db: Database, rep: number): Promise<number> {
   return events / ((performance.now() - started) / 1000);
 }
 
-async function measure(kind: string, db: Database): Promise<{ figures: Figure[]; ratios: Ratio[] }> {
+async function measure(
+  kind: string,
+  db: Database,
+  queue: (db: Database) => JobQueue = (d) => createPgBossQueue({ db: d }),
+): Promise<{ figures: Figure[]; ratios: Ratio[] }> {
   await prepare(db);
-  const jobs = createPgBossQueue({ db });
+  const jobs = queue(db);
   const bus = createEventBus({ db, jobs });
   bus.subscribe({
     name: "bench",
@@ -74,7 +85,12 @@ async function measure(kind: string, db: Database): Promise<{ figures: Figure[];
       for (let i = 0; i < events; i += eventsPerTransaction) {
         await db.tenant(tenantId, async (s) => {
           for (let j = i; j < i + eventsPerTransaction; j++) {
-            await bus.publish(s, { type: "bench.happened", aggregateType: "bench", aggregateId: `a${j % 100}`, payload: { n: j } });
+            await bus.publish(s, {
+              type: "bench.happened",
+              aggregateType: "bench",
+              aggregateId: `a${j % 100}`,
+              payload: { n: j },
+            });
           }
         });
       }
@@ -87,7 +103,12 @@ async function measure(kind: string, db: Database): Promise<{ figures: Figure[];
       const target = (await count(db, "bench_effects")) + 1;
       const started = performance.now();
       await db.tenant(tenantId, (s) =>
-        bus.publish(s, { type: "bench.happened", aggregateType: "bench", aggregateId: "lat", payload: { n: i } }),
+        bus.publish(s, {
+          type: "bench.happened",
+          aggregateType: "bench",
+          aggregateId: "lat",
+          payload: { n: i },
+        }),
       );
       while ((await count(db, "bench_effects")) < target) await new Promise((r) => setTimeout(r, 5));
       latencies.push(performance.now() - started);
@@ -105,8 +126,26 @@ async function measure(kind: string, db: Database): Promise<{ figures: Figure[];
       { label: `${kind}: plain INSERT, ${rowsPerInsert} rows/statement`, value: round(base), unit: "rows/s" },
       { label: `${kind}: one event, commit → handled`, value: round(median(latencies)), unit: "ms" },
     ],
-    ratios: [{ label: `${kind}: plain INSERT vs outbox delivered`, value: round(base / e2e), baseline: "outbox events/s" }],
+    ratios: [
+      {
+        label: `${kind}: plain INSERT vs outbox delivered`,
+        value: round(base / e2e),
+        baseline: "outbox events/s",
+      },
+    ],
   };
+}
+
+/** Deletes the bench's Redis keys, so a run leaves Redis as it found it. */
+async function dropKeys(url: string, prefix: string) {
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== "0");
+  await redis.quit();
 }
 
 export async function run(): Promise<BenchResult> {
@@ -132,13 +171,30 @@ export async function run(): Promise<BenchResult> {
       await fresh.drop();
     }
   }
+  // The scale deployment: PostgreSQL for rows, BullMQ on Redis for the delivery jobs.
+  const redisUrl = process.env.REDIS_URL;
+  const freshForBull = redisUrl ? await freshPostgres("bench_outbox") : null;
+  if (redisUrl && freshForBull) {
+    const pg = await openPostgres(freshForBull.url);
+    const prefix = `siyu-bench-${randomBytes(4).toString("hex")}`;
+    try {
+      const r = await measure("PostgreSQL + BullMQ", pg, (d) => createBullQueue({ redisUrl, db: d, prefix }));
+      figures.push(...r.figures);
+      ratios.push(...r.ratios);
+    } finally {
+      await pg.close();
+      await freshForBull.drop();
+      await dropKeys(redisUrl, prefix);
+    }
+  }
   return {
     name: "outbox",
     figures,
     ratios,
     notes:
       `${events} events × ${reps} reps per database (median), ${eventsPerTransaction} events per transaction, ` +
-      "pg-boss driver, 4 workers; each delivery is one job and one tenant transaction (processed-event record + handler row).",
+      "pg-boss driver (BullMQ when REDIS_URL is set too), 4 workers; each delivery is one job and one tenant " +
+      "transaction (processed-event record + handler row).",
   };
 }
 

@@ -13,7 +13,10 @@ CREATE TABLE outbox (
   -- A dispatcher's lease: it is sending this row's delivery jobs. Another dispatcher skips the row
   -- until the lease runs out, so a dispatcher that died mid-send is taken over after it.
   claimed_until timestamptz,
-  dispatched_at timestamptz
+  dispatched_at timestamptz,
+  -- The subscribers it was sent to: an ordered subscriber waits only for earlier events that were
+  -- (or are still to be) sent to it, not for events from before it existed.
+  delivered_to text[]
 );
 -- The dispatcher only ever scans what is left to send.
 CREATE INDEX outbox_pending ON outbox (id) WHERE dispatched_at IS NULL;
@@ -28,6 +31,9 @@ CREATE TABLE processed_events (
   processed_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (subscriber, event_id)
 );
+-- Pruning by age (see pruneEvents).
+CREATE INDEX processed_events_age ON processed_events (processed_at);
+CREATE INDEX outbox_dispatched ON outbox (dispatched_at) WHERE dispatched_at IS NOT NULL;
 SELECT siyu_tenant_table('processed_events');
 
 CREATE TABLE inbox (

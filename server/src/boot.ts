@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import { createAuthenticator } from "./modules/iam/index.ts";
 import { modules as allModules } from "./modules.ts";
 import { createAuditLog } from "./platform/audit/index.ts";
@@ -53,7 +54,13 @@ export async function startSiyu(options: StartOptions = {}): Promise<Siyu> {
   if (worker) await jobs.work();
   // Every process dispatches its own commits at once; SKIP LOCKED keeps many dispatchers apart.
   await events.start();
+  await inbox.start();
 
+  // Readiness asks Redis itself, not the queue driver, so a stalled driver cannot hide an outage.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : undefined;
+  await redis?.connect().catch((err: unknown) => log.warn({ err }, "Redis is not reachable yet"));
   let app: Api | undefined;
   let url: string | undefined;
   if (api) {
@@ -61,6 +68,7 @@ export async function startSiyu(options: StartOptions = {}): Promise<Siyu> {
       platform,
       modules,
       authenticate: createAuthenticator(db),
+      readiness: redis ? [async () => void (await redis.ping())] : [],
     });
     await app.ready();
   }
@@ -70,6 +78,16 @@ export async function startSiyu(options: StartOptions = {}): Promise<Siyu> {
     log.info({ url, mode: config.mode, role: config.role, jobs: jobs.driver }, "Siyu is listening");
   }
 
+  // Another node may have rotated the data keys: pick up new versions within a minute.
+  const reload =
+    config.mode === "cluster"
+      ? setInterval(
+          () => void crypto.reload().catch((err: unknown) => log.warn({ err }, "key reload failed")),
+          60_000,
+        )
+      : undefined;
+  reload?.unref();
+
   let stopped = false;
   return {
     platform,
@@ -78,9 +96,12 @@ export async function startSiyu(options: StartOptions = {}): Promise<Siyu> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      if (reload) clearInterval(reload);
       await app?.close();
+      await inbox.stop();
       await events.stop();
       await jobs.stop(5000);
+      redis?.disconnect();
       if (!options.db) await db.close();
     },
   };

@@ -17,6 +17,11 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Redis URL; when set jobs, events and locks use BullMQ and Redis. Sensitive. */
   REDIS_URL: z.string().url().optional(),
+  /** Key prefix in Redis, so several Siyu installations (or test runs) can share one Redis. */
+  SIYU_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,40}$/)
+    .default("siyu"),
   /** Which halves of the process run: `api` serves HTTP, `worker` runs jobs, `all` both. */
   SIYU_ROLE: z.enum(["all", "api", "worker"]).default("all"),
   /** On boot, ensure this platform admin exists (also owner of the default tenant). */
@@ -47,6 +52,7 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  redisPrefix: string;
   role: "all" | "api" | "worker";
   admin: { email: string; password: string } | undefined;
   demo: boolean;
@@ -82,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: resolve(c.SIYU_DATA_DIR),
     databaseUrl: c.DATABASE_URL,
     redisUrl: c.REDIS_URL,
+    redisPrefix: c.SIYU_REDIS_PREFIX,
     role: c.SIYU_ROLE,
     admin: c.SIYU_ADMIN_EMAIL ? { email: c.SIYU_ADMIN_EMAIL, password: c.SIYU_ADMIN_PASSWORD! } : undefined,
     demo: c.SIYU_DEMO ? c.SIYU_DEMO === "1" : mode === "embedded",

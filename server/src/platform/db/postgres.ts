@@ -57,7 +57,7 @@ export async function openPostgres(url: string, max = 10): Promise<Database> {
       await pool.query("select 1");
     },
     async close() {
-      await pool.end();
+      if (!pool.ended) await pool.end();
     },
   };
 }

@@ -48,13 +48,15 @@ export async function deliver(db: Database, subscriber: Subscriber, event: Outbo
     );
     if (!inserted.length) return false;
     if (subscriber.ordered) {
-      // An earlier event of the aggregate this subscriber wants but has not processed. "Earlier" is
-      // outbox order among committed rows; writers of one aggregate serialise on its row lock.
+      // An earlier event of the aggregate this subscriber wants but has not processed: one still to
+      // be dispatched, or one sent to it (not one from before it was deployed). "Earlier" is outbox
+      // order among committed rows; writers of one aggregate serialise on its row lock.
       const types = subscriber.events.includes("*") ? null : subscriber.events;
       const earlier = await scope.query<{ event_id: string }>(
         `select o.event_id from outbox o
          where o.tenant_id = $1 and o.aggregate_type = $2 and o.aggregate_id = $3 and o.id < $4
            and ($5::text[] is null or o.type = any($5::text[]))
+           and (o.dispatched_at is null or $6 = any(o.delivered_to))
            and not exists (select 1 from processed_events p where p.subscriber = $6 and p.event_id = o.event_id)
          order by o.id limit 1`,
         [event.tenantId, event.aggregateType, event.aggregateId, seq, types, subscriber.name],

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { dbKinds } from "../../testing/databases.ts";
 import type { Scope } from "../db/index.ts";
+import type { JobQueue } from "../jobs/jobs.ts";
 import { deliverJobName } from "./delivery.ts";
 import { createEventBus } from "./event-bus.ts";
 import type { DomainEvent, EventBus } from "./events.ts";
 import { claimPending, toEvent } from "./outbox.ts";
-import { type EventsWorld, effects, openWorld, sleep, waitFor } from "./test-setup.ts";
+import { pruneEvents } from "./prune.ts";
+import { type EventsWorld, effects, openWorld, sleep, waitFor, worlds } from "./test-setup.ts";
 
 /** A handler that records its effect in the handler's own transaction. */
 const record = (who: string) => async (e: DomainEvent, scope: Scope) => {
@@ -16,12 +17,12 @@ const record = (who: string) => async (e: DomainEvent, scope: Scope) => {
   ]);
 };
 
-describe.each(dbKinds)("event bus on %s", (kind) => {
+describe.each(worlds)("event bus on %s with %s", (kind, queueKind) => {
   let world: EventsWorld;
   let bus: EventBus;
 
   async function boot(options: { sweepMs?: number } = {}) {
-    world = await openWorld(kind);
+    world = await openWorld(kind, queueKind);
     bus = createEventBus({ db: world.db, jobs: world.jobs, sweepMs: options.sweepMs ?? 60_000 });
     return world;
   }
@@ -150,6 +151,48 @@ describe.each(dbKinds)("event bus on %s", (kind) => {
     expect(seen.filter((n) => n !== "3")).toEqual(["1", "1", "2"]);
   });
 
+  it("does not hold an ordered subscriber on events from before it existed", async () => {
+    const { db, tenantId } = await boot();
+    // Sent long ago to another subscriber only, never to "late", so "late" must not wait for it.
+    await db.query(
+      `insert into outbox (event_id, tenant_id, type, aggregate_type, aggregate_id, dispatched_at, delivered_to)
+       values ('evt_old', $1, 'step', 'flow', 'flow_1', now(), '{earlier}')`,
+      [tenantId],
+    );
+    bus.subscribe({ name: "late", events: ["step"], ordered: true, handler: record("late") });
+    await run();
+    const e = await db.tenant(tenantId, (s) =>
+      bus.publish(s, { type: "step", aggregateType: "flow", aggregateId: "flow_1" }),
+    );
+    await waitFor(async () => (await effects(db, "late")).length === 1, 5000);
+    expect(await effects(db, "late")).toEqual([e.id]);
+    const [row] = await db.query<{ delivered_to: string[] }>(
+      "select delivered_to from outbox where event_id = $1",
+      [e.id],
+    );
+    expect(row?.delivered_to).toEqual(["late"]);
+  });
+
+  it("prunes dispatched events and processed records past their retention", async () => {
+    const { db, tenantId } = await boot();
+    await db.query(
+      `insert into outbox (event_id, tenant_id, type, aggregate_type, aggregate_id, dispatched_at)
+       values ('evt_old', $1, 't', 'x', '1', now() - interval '40 days'),
+              ('evt_new', $1, 't', 'x', '1', now()),
+              ('evt_pending', $1, 't', 'x', '1', null)`,
+      [tenantId],
+    );
+    await db.query(
+      `insert into processed_events (tenant_id, subscriber, event_id, processed_at)
+       values ($1, 's', 'evt_old', now() - interval '40 days'), ($1, 's', 'evt_new', now())`,
+      [tenantId],
+    );
+    expect(await pruneEvents(db, { batch: 1 })).toEqual({ outbox: 1, processed: 1 });
+    const left = await db.query<{ event_id: string }>("select event_id from outbox order by event_id");
+    expect(left.map((r) => r.event_id)).toEqual(["evt_new", "evt_pending"]);
+    expect(await db.query("select event_id from processed_events")).toEqual([{ event_id: "evt_new" }]);
+  });
+
   it("sweeps an outbox row whose wake-up was lost", async () => {
     const { db, tenantId } = await boot({ sweepMs: 300 });
     bus.subscribe({ name: "a", events: ["*"], handler: record("a") });
@@ -162,6 +205,43 @@ describe.each(dbKinds)("event bus on %s", (kind) => {
     );
     await waitFor(async () => (await effects(db, "a")).length === 1);
     expect(await effects(db, "a")).toEqual(["evt_lost"]);
+  });
+
+  it("keeps two dispatchers on one database apart: each event is sent and handled once", async () => {
+    const { db, jobs, tenantId } = await boot({ sweepMs: 50 });
+    // Counts job sends, so a row sent by both dispatchers shows even though the queue drops the copy.
+    let sends = 0;
+    const counted: JobQueue = {
+      ...jobs,
+      send: (name, data, options) => {
+        sends++;
+        return jobs.send(name, data, options);
+      },
+    };
+    const other = createEventBus({ db, jobs: counted, sweepMs: 50, batchSize: 7 });
+    bus = createEventBus({ db, jobs: counted, sweepMs: 50, batchSize: 7 });
+    for (const b of [bus, other]) b.subscribe({ name: "a", events: ["*"], handler: record("a") });
+    await run();
+    await other.start();
+    try {
+      const published: string[] = [];
+      for (let t = 0; t < 10; t++) {
+        await db.tenant(tenantId, async (s) => {
+          for (let i = 0; i < 20; i++) {
+            published.push((await bus.publish(s, { type: "t", aggregateType: "x", aggregateId: `${i}` })).id);
+          }
+        });
+        void other.dispatchPending();
+      }
+      await waitFor(async () => (await effects(db, "a")).length >= 200, 30_000);
+      await sleep(500);
+      const done = await effects(db, "a");
+      expect(done).toHaveLength(200);
+      expect(new Set(done)).toEqual(new Set(published));
+      expect(sends).toBe(200);
+    } finally {
+      await other.stop();
+    }
   });
 
   it("skips rows leased by another dispatcher until the lease runs out", async () => {

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import { type DeliveryJob, deliver, deliverJobName, deliveryKey, wants } from "./delivery.ts";
 import type { DomainEvent, EventBus, NewEvent, Subscriber } from "./events.ts";
 import { claimPending, insertEvent, markDispatched, type OutboxEvent, releaseClaim } from "./outbox.ts";
+import { pruneEvents } from "./prune.ts";
 
 export interface EventBusOptions {
   db: Database;
@@ -23,6 +24,10 @@ export interface EventBusOptions {
   sendConcurrency?: number;
   /** Attempts of a delivery job; ordered subscribers retry while they wait for earlier events. */
   deliveryAttempts?: number;
+  /** Dispatched events and processed-event records are deleted after this long. Default 30 days. */
+  retentionMs?: number;
+  /** How often this process prunes them. Default hourly. */
+  pruneEveryMs?: number;
 }
 
 /**
@@ -49,6 +54,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
   let running = false;
   let sweepTimer: NodeJS.Timeout | undefined;
   let wakeTimer: NodeJS.Timeout | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
   let current: Promise<number> | undefined;
   let next: Promise<number> | undefined;
 
@@ -66,13 +72,18 @@ export function createEventBus(options: EventBusOptions): EventBus {
     });
   }
 
-  async function send(batch: OutboxEvent[]): Promise<void> {
+  /** Sends the delivery jobs of a batch; returns the subscribers each row was sent to. */
+  async function send(batch: OutboxEvent[]): Promise<Map<number, string[]>> {
+    const deliveredTo = new Map<number, string[]>();
     const sends: Array<{ queue: QueueName; job: DeliveryJob }> = [];
     for (const event of batch) {
+      const names: string[] = [];
       for (const sub of subscribers.values()) {
-        if (wants(sub, event.type))
-          sends.push({ queue: sub.queue ?? "automation", job: { subscriber: sub.name, event } });
+        if (!wants(sub, event.type)) continue;
+        names.push(sub.name);
+        sends.push({ queue: sub.queue ?? "automation", job: { subscriber: sub.name, event } });
       }
+      deliveredTo.set(event.seq, names);
     }
     for (let i = 0; i < sends.length; i += sendConcurrency) {
       await Promise.all(
@@ -83,6 +94,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
           ),
       );
     }
+    return deliveredTo;
   }
 
   /** One claim → send → mark round; returns how many rows it moved. */
@@ -90,13 +102,14 @@ export function createEventBus(options: EventBusOptions): EventBus {
     const batch = await db.system((s) => claimPending(s, batchSize, leaseMs));
     if (!batch.length) return 0;
     const seqs = batch.map((e) => e.seq);
+    let deliveredTo: Map<number, string[]>;
     try {
-      await send(batch);
+      deliveredTo = await send(batch);
     } catch (err) {
       await db.system((s) => releaseClaim(s, seqs)).catch(() => undefined);
       throw err;
     }
-    await db.system((s) => markDispatched(s, seqs));
+    await db.system((s) => markDispatched(s, deliveredTo));
     return batch.length;
   }
 
@@ -171,12 +184,19 @@ export function createEventBus(options: EventBusOptions): EventBus {
         pump().catch((err) => log?.warn({ err }, "outbox sweep failed"));
       }, options.sweepMs ?? 1500);
       sweepTimer.unref();
+      pruneTimer = setInterval(() => {
+        pruneEvents(db, { olderThanMs: options.retentionMs }).catch((err) =>
+          log?.warn({ err }, "event prune failed"),
+        );
+      }, options.pruneEveryMs ?? 3600_000);
+      pruneTimer.unref();
       wake();
     },
 
     async stop() {
       running = false;
       clearInterval(sweepTimer);
+      clearInterval(pruneTimer);
       clearTimeout(wakeTimer);
       wakeTimer = undefined;
       await next?.catch(() => undefined);

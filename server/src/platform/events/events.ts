@@ -6,13 +6,16 @@ import type { QueueName } from "../jobs/jobs.ts";
  *
  * - `publish(scope, …)` inserts the event into `outbox` inside the caller's transaction, so the
  *   event exists if and only if the change committed. After commit the dispatcher is woken.
- * - The dispatcher (any number of processes, `FOR UPDATE SKIP LOCKED`) turns each outbox row into
- *   one delivery job per interested subscriber (job key `eventId:subscriber`), then marks it sent.
+ * - The dispatcher (any number of processes, `FOR UPDATE SKIP LOCKED` plus a lease) turns each
+ *   outbox row into one delivery job per interested subscriber (job `events.deliver.<queue>` on the
+ *   subscriber's queue, key `eventId:subscriber`), then marks it sent (guarantee: event-bus.ts).
  *   A periodic sweep catches rows whose wake-up was lost (a crash right after commit).
  * - A delivery runs the handler in a tenant transaction that also inserts the processed-event
  *   record `(subscriber, eventId)`: a redelivered event is skipped, so effects in the database
  *   happen once. Effects outside the database use `runStep`-style keys.
- * - `ordered: true` subscribers see the events of one aggregate in outbox order.
+ * - `ordered: true` subscribers see the events of one aggregate in outbox order: a delivery whose
+ *   earlier event is not processed yet fails and is retried. An earlier event that goes to the dead
+ *   letters holds the aggregate's later events until it is retried.
  */
 export interface DomainEvent<P = Record<string, unknown>> {
   id: string;

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { dbKinds } from "../../testing/databases.ts";
 import { createInbox, type InboxService } from "./inbox.ts";
-import { type EventsWorld, effects, openWorld, sleep, waitFor } from "./test-setup.ts";
+import { type EventsWorld, effects, openWorld, sleep, waitFor, worlds } from "./test-setup.ts";
 
 interface InboxState {
   processed_at: Date | null;
@@ -9,12 +8,12 @@ interface InboxState {
   last_error: string | null;
 }
 
-describe.each(dbKinds)("inbox on %s", (kind) => {
+describe.each(worlds)("inbox on %s with %s", (kind, queueKind) => {
   let world: EventsWorld;
   let inbox: InboxService;
 
   async function boot() {
-    world = await openWorld(kind);
+    world = await openWorld(kind, queueKind);
     inbox = createInbox({ db: world.db, jobs: world.jobs, staleMs: 0 });
     return world;
   }

@@ -62,12 +62,23 @@ export async function claimPending(scope: Scope, limit: number, leaseMs: number)
   return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
 }
 
-export async function markDispatched(scope: Scope, seqs: number[]): Promise<void> {
-  if (!seqs.length) return;
-  await scope.query(
-    "update outbox set dispatched_at = now(), claimed_until = null where id = any($1::bigint[])",
-    [seqs],
-  );
+/** Marks rows sent; `deliveredTo` maps each row's outbox seq to the subscribers it was sent to. */
+export async function markDispatched(scope: Scope, deliveredTo: Map<number, string[]>): Promise<void> {
+  // One statement per distinct subscriber list: a batch holds few event types, so few lists.
+  const groups = new Map<string, { subscribers: string[]; seqs: number[] }>();
+  for (const [seq, subscribers] of deliveredTo) {
+    const key = subscribers.join("\n");
+    const group = groups.get(key) ?? { subscribers, seqs: [] };
+    group.seqs.push(seq);
+    groups.set(key, group);
+  }
+  for (const { subscribers, seqs } of groups.values()) {
+    await scope.query(
+      `update outbox set dispatched_at = now(), claimed_until = null, delivered_to = $2::text[]
+       where id = any($1::bigint[])`,
+      [seqs, subscribers],
+    );
+  }
 }
 
 /** Gives a claimed batch back at once (sending failed) instead of waiting for the lease to end. */

@@ -1,6 +1,9 @@
-import { type DbKind, freshDatabase } from "../../testing/databases.ts";
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { type DbKind, dbKinds, freshDatabase } from "../../testing/databases.ts";
 import type { Database } from "../db/index.ts";
 import { migrate } from "../db/migrate.ts";
+import { createBullQueue } from "../jobs/bullmq.driver.ts";
 import type { JobQueue } from "../jobs/jobs.ts";
 import { createPgBossQueue } from "../jobs/pgboss.driver.ts";
 
@@ -12,7 +15,18 @@ export interface EventsWorld {
   close(): Promise<void>;
 }
 
-export async function openWorld(kind: DbKind): Promise<EventsWorld> {
+export type QueueKind = "pg-boss" | "bullmq";
+
+/**
+ * Database × queue driver pairs to run the suites on: pg-boss on each database kind, and BullMQ on
+ * the last one (PostgreSQL when set, as deployed at scale) when REDIS_URL is set.
+ */
+export const worlds: Array<[DbKind, QueueKind]> = [
+  ...dbKinds.map((k): [DbKind, QueueKind] => [k, "pg-boss"]),
+  ...(process.env.REDIS_URL ? [[dbKinds.at(-1) ?? "pglite", "bullmq"] as [DbKind, QueueKind]] : []),
+];
+
+export async function openWorld(kind: DbKind, queueKind: QueueKind = "pg-boss"): Promise<EventsWorld> {
   const fresh = await freshDatabase(kind);
   const { db } = fresh;
   await migrate(db);
@@ -24,7 +38,12 @@ export async function openWorld(kind: DbKind): Promise<EventsWorld> {
   );
   await db.query("grant select, insert on effects to siyu_app");
   await db.query("grant usage on sequence effects_n_seq to siyu_app");
-  const jobs = createPgBossQueue({ db, pollMs: 500 });
+  const redisUrl = process.env.REDIS_URL ?? "";
+  const prefix = `siyu-test-${randomBytes(5).toString("hex")}`;
+  const jobs =
+    queueKind === "bullmq"
+      ? createBullQueue({ redisUrl, db, prefix })
+      : createPgBossQueue({ db, pollMs: 500 });
   return {
     db,
     jobs,
@@ -32,6 +51,7 @@ export async function openWorld(kind: DbKind): Promise<EventsWorld> {
     async close() {
       await jobs.stop(1000).catch(() => undefined);
       await fresh.drop();
+      if (queueKind === "bullmq") await dropKeys(redisUrl, prefix);
     },
   };
 }
@@ -52,4 +72,16 @@ export async function effects(db: Database, who: string): Promise<string[]> {
     [who],
   );
   return rows.map((r) => r.event_id);
+}
+
+/** Deletes every Redis key under `prefix`, so a BullMQ test leaves Redis as it found it. */
+async function dropKeys(url: string, prefix: string) {
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== "0");
+  await redis.quit();
 }

@@ -17,8 +17,16 @@ async function openTarget(where: string): Promise<Database> {
 }
 
 const db = await openTarget(target);
-// Short active timeout so jobs orphaned by the killed process come back within seconds.
-const jobs = createPgBossQueue({ db, activeTimeoutSec: 2, maintenanceSec: 1 });
+// PGlite (embedded) runs as in production: a long active timeout, and jobs orphaned by the killed
+// process handed back at start. PostgreSQL may have other live consumers, so orphans come back
+// through a short active timeout instead.
+const embedded = !target.startsWith("postgres");
+const jobs = createPgBossQueue({
+  db,
+  activeTimeoutSec: embedded ? 900 : 2,
+  maintenanceSec: 1,
+  recoverActiveOnStart: embedded,
+});
 jobs.define<{ key: number }>({
   name: "crash.effect",
   queue: "sync",

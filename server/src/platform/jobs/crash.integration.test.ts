@@ -52,7 +52,7 @@ async function seed(db: Database) {
   await db.query("create table crash_effects (key int primary key)");
   await db.query("create table crash_runs (id bigserial primary key, key int not null)");
   // The active timeout is stored on each job when it is sent, so the sender sets it too.
-  const jobs = createPgBossQueue({ db, activeTimeoutSec: 2 });
+  const jobs = createPgBossQueue({ db, activeTimeoutSec: db.kind === "pglite" ? 900 : 2 });
   jobs.define({ name: "crash.effect", queue: "sync", handler: async () => undefined });
   await jobs.start();
   for (let key = 0; key < total; key++) await jobs.send("crash.effect", { key });

@@ -21,11 +21,13 @@ export { createPgBossQueue, type PgBossQueueOptions } from "./pgboss.driver.ts";
 
 /** BullMQ when Redis is configured, else pg-boss on the database (PGlite or PostgreSQL). */
 export function createJobQueue(deps: {
-  config: Pick<Config, "redisUrl">;
+  config: Pick<Config, "redisUrl" | "redisPrefix">;
   db: Database;
   log?: Logger;
 }): JobQueue {
   const { config, db, log } = deps;
-  if (config.redisUrl) return createBullQueue({ redisUrl: config.redisUrl, db, log });
-  return createPgBossQueue({ db, log });
+  if (config.redisUrl)
+    return createBullQueue({ redisUrl: config.redisUrl, db, log, prefix: config.redisPrefix });
+  // Embedded PGlite is opened by one process at a time, so jobs still active at boot are orphans.
+  return createPgBossQueue({ db, log, recoverActiveOnStart: db.kind === "pglite" });
 }

@@ -46,6 +46,12 @@ export interface PgBossQueueOptions {
   cronCheckSec?: number;
   /** How often a worker process looks for new schedules and timed-out dead jobs. Default 30 s. */
   housekeepingMs?: number;
+  /**
+   * On start, hand jobs left `active` straight back for retry. Only correct where no other process
+   * can be running them: embedded PGlite, whose data directory one process at a time can open.
+   * Without it a job cut off by kill -9 waits for `activeTimeoutSec` before it runs again.
+   */
+  recoverActiveOnStart?: boolean;
 }
 
 interface Envelope {
@@ -185,6 +191,13 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue {
       if (started) return;
       await boss.start();
       for (const q of queueNames) await ensureQueue(boss, q);
+      if (options.recoverActiveOnStart) {
+        const rows = await db.query(
+          "update pgboss.job set state = 'retry', start_after = now() where state = 'active' returning id",
+        );
+        if (rows.length)
+          log?.warn({ jobs: rows.length }, "jobs cut off by the previous process are retried now");
+      }
       started = true;
     },
 

@@ -1,0 +1,9 @@
+export {
+  applyMasks,
+  type Masker,
+  type MaskRule,
+  maskAddress,
+  maskEmail,
+  maskName,
+  maskPhone,
+} from "./masking.ts";
