@@ -36,6 +36,55 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
       return (await json(await t.call("POST", "/api/api-keys", { token, body }), 201)).id as string;
     },
   },
+  customer: {
+    async create(t, token) {
+      const body = { name: "A 的客户", phone: `139${String(counter++).padStart(8, "0")}`, tags: ["A-only"] };
+      return (await json(await t.call("POST", "/api/customers", { token, body }), 201)).id as string;
+    },
+  },
+  tag: {
+    async create(t, token) {
+      return (
+        await json(await t.call("POST", "/api/tags", { token, body: { name: `tag-${unique()}` } }), 201)
+      ).id as string;
+    },
+  },
+  merge: {
+    async create(t, token) {
+      const a = await json(
+        await t.call("POST", "/api/customers", {
+          token,
+          body: { name: "M1", email: `m1${unique()}@a.example.com` },
+        }),
+        201,
+      );
+      const b = await json(
+        await t.call("POST", "/api/customers", {
+          token,
+          body: { name: "M2", email: `m2${unique()}@a.example.com` },
+        }),
+        201,
+      );
+      const merged = await json(
+        await t.call("POST", `/api/customers/${a.id}/merge`, { token, body: { sourceId: b.id } }),
+        200,
+      );
+      return merged.mergeId as string;
+    },
+  },
+  merge_candidate: {
+    async create(t, token) {
+      const name = `同名${unique()}`;
+      for (const _ of [1, 2]) {
+        await json(
+          await t.call("POST", "/api/customers", { token, body: { name, attributes: { city: "杭州" } } }),
+          201,
+        );
+      }
+      const list = await json(await t.call("GET", "/api/merge-candidates", { token }), 200);
+      return ((list.items as Array<{ id: string }>)[0] as { id: string }).id;
+    },
+  },
   session: {
     async create(t, token) {
       const list = await json(await t.call("GET", "/api/auth/sessions", { token }), 200);
@@ -48,6 +97,10 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
 export const sampleBodies: Record<string, unknown> = {
   "PATCH /api/users/:id": { name: "Renamed" },
   "POST /api/users/:id/password": { password: "An0ther-Passw0rd" },
+  "PATCH /api/customers/:id": { name: "B was here" },
+  "POST /api/customers/:id/tags": { tags: ["from-b"] },
+  "POST /api/customers/:id/merge": { sourceId: "cus_00000000000000000000000000" },
+  "PATCH /api/tags/:id": { name: "renamed-by-b" },
 };
 
 /** Routes with path parameters that name no tenant object, and why. */
