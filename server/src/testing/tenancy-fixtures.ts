@@ -85,10 +85,30 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
       return ((list.items as Array<{ id: string }>)[0] as { id: string }).id;
     },
   },
+  custom_field: {
+    async create(t, token) {
+      const body = { key: `f_${unique()}`.replace(/[^a-z0-9_]/g, "_"), label: "A 的字段", type: "text" };
+      return (await json(await t.call("POST", "/api/custom-fields", { token, body }), 201)).id as string;
+    },
+  },
   session: {
     async create(t, token) {
       const list = await json(await t.call("GET", "/api/auth/sessions", { token }), 200);
       return ((list.items as Array<{ id: string }>)[0] as { id: string }).id;
+    },
+  },
+  segment: {
+    async create(t, token) {
+      const body = {
+        name: `seg ${unique()}`,
+        expression: 'tag("VIP") OR attr.city = "上海"',
+        kind: "snapshot",
+      };
+      const res = await t.call("POST", "/api/segments", { token, body });
+      // Until the customers module registers the segment routes, no route names a segment.
+      if (res.statusCode === 404 && res.json<{ error: { code: string } }>().error.code === "route_not_found")
+        return "seg_unregistered";
+      return (await json(res, 201)).id as string;
     },
   },
 };
@@ -101,6 +121,8 @@ export const sampleBodies: Record<string, unknown> = {
   "POST /api/customers/:id/tags": { tags: ["from-b"] },
   "POST /api/customers/:id/merge": { sourceId: "cus_00000000000000000000000000" },
   "PATCH /api/tags/:id": { name: "renamed-by-b" },
+  "PUT /api/segments/:id": { name: "renamed-by-b", expression: 'tag("from-b")', kind: "dynamic" },
+  "PATCH /api/custom-fields/:id": { label: "B" },
 };
 
 /** Routes with path parameters that name no tenant object, and why. */

@@ -7,6 +7,7 @@ import type { AuthContext } from "../../platform/http/auth-context.ts";
 import { newId } from "../../platform/ids/ids.ts";
 import { maskPhone } from "../../platform/masking/index.ts";
 import type { Platform } from "../../platform/platform.ts";
+import { loadFieldDefs, validateAttributes } from "./fields.ts";
 import { mergeCustomers, suggestMerges } from "./merge.service.ts";
 import { type AttributeValue, type CustomerRow, customerColumns, type IdentityInput } from "./model.ts";
 import { displayPhone } from "./phone.ts";
@@ -50,6 +51,8 @@ export interface UpsertResult {
  */
 export async function upsertCustomer(scope: Scope, w: Writer, input: CustomerInput): Promise<UpsertResult> {
   const { crypto } = w.platform;
+  if (input.attributes && Object.keys(input.attributes).length)
+    validateAttributes(await loadFieldDefs(scope), input.attributes);
   const { keys, phone, email } = identityKeys(crypto, input);
   await lockIdentities(scope, keys);
   const matches = await customersByIdentity(scope, keys);
@@ -162,6 +165,8 @@ async function applyChanges(scope: Scope, w: Writer, id: string, input: Customer
 
 export async function updateCustomer(scope: Scope, w: Writer, id: string, input: CustomerInput) {
   await getRow(scope, id);
+  if (input.attributes && Object.keys(input.attributes).length)
+    validateAttributes(await loadFieldDefs(scope), input.attributes);
   const { keys, phone, email } = identityKeys(w.platform.crypto, { phone: input.phone, email: input.email });
   if (keys.length) {
     await lockIdentities(scope, keys);

@@ -113,7 +113,9 @@ describe.each(dbKinds)("customers (CONTRACT.md) on %s", (kind) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await t.call("GET", `/api/customers?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { token: owner });
+      const res = await t.call("GET", `/api/customers?limit=2${cursor ? `&cursor=${cursor}` : ""}`, {
+        token: owner,
+      });
       const page: { items: Array<{ id: string }>; nextCursor: string | null } = res.json();
       seen.push(...page.items.map((c: { id: string }) => c.id));
       cursor = page.nextCursor;
@@ -176,6 +178,40 @@ describe.each(dbKinds)("customers (CONTRACT.md) on %s", (kind) => {
     }
     expect((await t.call("GET", "/api/customers/cus_nope", { token: owner })).statusCode).toBe(404);
     expect((await t.call("GET", "/api/customers?limit=0", { token: owner })).statusCode).toBe(400);
+  });
+
+  it("attributes are checked against standard and custom fields by type", async () => {
+    const unknown = await create({ name: "x", attributes: { shoe_size: 42 } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.message).toContain("attributes.shoe_size");
+    const wrongType = await create({ name: "x", attributes: { age: "thirty" } });
+    expect(wrongType.statusCode).toBe(400);
+    expect(wrongType.json().error.details).toEqual([
+      { field: "attributes.age", message: "expected a number" },
+    ]);
+    expect((await create({ name: "x", attributes: { birthday: "2026-02-30x" } })).statusCode).toBe(400);
+    const field = await t.call("POST", "/api/custom-fields", {
+      token: owner,
+      body: { key: "shoe_size", label: "鞋码", type: "select", options: ["38", "40", "42"] },
+    });
+    expect(field.statusCode).toBe(201);
+    expect((await create({ name: "x", attributes: { shoe_size: "44" } })).statusCode).toBe(400);
+    const ok = await create({ name: "鞋", attributes: { shoe_size: "42", age: 31, birthday: "1995-05-01" } });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().attributes).toEqual({ shoe_size: "42", age: 31, birthday: "1995-05-01" });
+    const renamed = await t.call("PATCH", `/api/custom-fields/${field.json().id}`, {
+      token: owner,
+      body: { label: "尺码" },
+    });
+    expect(renamed.json()).toMatchObject({ key: "shoe_size", label: "尺码" });
+    expect(
+      (
+        await t.call("POST", "/api/custom-fields", {
+          token: agent,
+          body: { key: "x", label: "x", type: "text" },
+        })
+      ).statusCode,
+    ).toBe(403);
   });
 
   it("concurrent creates with one phone make one customer", async () => {
