@@ -34,6 +34,34 @@ export const router = createBrowserRouter([
           { index: true, ...page(() => import("./routes/dashboard.tsx").then((m) => m.DashboardPage)) },
           ...plannedRoutes,
           {
+            path: "customers",
+            ...page(() => import("./routes/customers/list.tsx").then((m) => m.CustomerListPage)),
+          },
+          {
+            path: "customers/tags",
+            ...page(() => import("./routes/customers/tags.tsx").then((m) => m.TagsPage)),
+          },
+          {
+            path: "customers/segments",
+            ...page(() => import("./routes/customers/segments.tsx").then((m) => m.SegmentsPage)),
+          },
+          {
+            path: "customers/segments/:id",
+            ...page(() => import("./routes/customers/segment-members.tsx").then((m) => m.SegmentMembersPage)),
+          },
+          {
+            path: "customers/import",
+            ...page(() => import("./routes/customers/import.tsx").then((m) => m.ImportPage)),
+          },
+          {
+            path: "customers/merge-review",
+            ...page(() => import("./routes/customers/merge-review.tsx").then((m) => m.MergeReviewPage)),
+          },
+          {
+            path: "customers/:id",
+            ...page(() => import("./routes/customers/detail.tsx").then((m) => m.CustomerDetailPage)),
+          },
+          {
             path: "settings/users",
             ...page(() => import("./routes/settings/users.tsx").then((m) => m.UsersPage)),
           },

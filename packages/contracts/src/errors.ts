@@ -25,6 +25,8 @@ export const errorStatus = {
   weak_password: 400,
   // crypto
   key_rotation_running: 409,
+  // customers / segments
+  invalid_expression: 400,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

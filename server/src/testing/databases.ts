@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import type { Database } from "../platform/db/index.ts";
+import { type Database, migrate } from "../platform/db/index.ts";
 import { openPglite } from "../platform/db/pglite.ts";
 import { openPostgres } from "../platform/db/postgres.ts";
 
@@ -9,10 +9,23 @@ export type DbKind = "pglite" | "postgres";
 /** Kinds to run integration suites on: PGlite always, PostgreSQL when DATABASE_URL is set. */
 export const dbKinds: DbKind[] = process.env.DATABASE_URL ? ["pglite", "postgres"] : ["pglite"];
 
+export interface TestDatabase {
+  db: Database;
+  /** PostgreSQL only: the URL of the throwaway database. */
+  url?: string;
+  /** Closes and, on PostgreSQL, drops the throwaway database. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of `kind`. */
+export async function openTestDatabase(kind: DbKind): Promise<TestDatabase> {
+  const fresh = await freshDatabase(kind);
+  await migrate(fresh.db);
+  return fresh;
+}
+
 /** A fresh, empty database: in-memory PGlite, or a new PostgreSQL database dropped by `drop()`. */
-export async function freshDatabase(
-  kind: DbKind,
-): Promise<{ db: Database; url?: string; drop(): Promise<void> }> {
+export async function freshDatabase(kind: DbKind): Promise<TestDatabase> {
   if (kind === "pglite") {
     const db = await openPglite(undefined);
     return { db, drop: () => db.close() };

@@ -85,6 +85,19 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
       return ((list.items as Array<{ id: string }>)[0] as { id: string }).id;
     },
   },
+  tag_group: {
+    async create(t, token) {
+      return (
+        await json(await t.call("POST", "/api/tag-groups", { token, body: { name: `组${unique()}` } }), 201)
+      ).id as string;
+    },
+  },
+  tag_rule: {
+    async create(t, token) {
+      const body = { name: "A 的规则", tag: `rule-${unique()}`, expression: 'tag("A-only")' };
+      return (await json(await t.call("POST", "/api/tag-rules", { token, body }), 201)).id as string;
+    },
+  },
   custom_field: {
     async create(t, token) {
       const body = { key: `f_${unique()}`.replace(/[^a-z0-9_]/g, "_"), label: "A 的字段", type: "text" };
@@ -111,6 +124,17 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
       return (await json(res, 201)).id as string;
     },
   },
+  import: {
+    async create(t, token) {
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/api/imports",
+        headers: { authorization: `Bearer ${token}`, "content-type": "text/csv" },
+        payload: "name,phone\nA 的导入,13900000000\n",
+      });
+      return (await json(res, 201)).id as string;
+    },
+  },
 };
 
 /** Valid bodies for routes that take one, keyed `METHOD url`. */
@@ -123,6 +147,9 @@ export const sampleBodies: Record<string, unknown> = {
   "PATCH /api/tags/:id": { name: "renamed-by-b" },
   "PUT /api/segments/:id": { name: "renamed-by-b", expression: 'tag("from-b")', kind: "dynamic" },
   "PATCH /api/custom-fields/:id": { label: "B" },
+  "PUT /api/imports/:id": { mapping: { name: "name" } },
+  "PATCH /api/tag-rules/:id": { enabled: false },
+  "PATCH /api/tag-groups/:id": { name: "B 的组" },
 };
 
 /** Routes with path parameters that name no tenant object, and why. */

@@ -11,6 +11,7 @@ import { Card, Col, Row, Skeleton, Statistic, Tag } from "antd";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
+import { CustomerStatsCard } from "../modules/customers/customer-stats-card.tsx";
 import { QueueChart } from "../modules/system/queue-chart.tsx";
 import { queueRows, useOverview } from "../modules/system/system.api.ts";
 import { PageHeader } from "../ui/page-header.tsx";
@@ -83,6 +84,10 @@ export function DashboardPage() {
               value={data?.version}
               icon={<Tag color="green">v</Tag>}
             />
+          </Col>
+
+          <Col xs={24}>
+            <CustomerStatsCard />
           </Col>
 
           <Col xs={24} xl={16}>

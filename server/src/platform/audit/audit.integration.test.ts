@@ -1,6 +1,10 @@
 import { auditEntrySchema } from "@siyu/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openTestDatabase, type TestDatabase, testDatabaseKinds } from "../crypto/test-databases.ts";
+import {
+  openTestDatabase,
+  type TestDatabase,
+  dbKinds as testDatabaseKinds,
+} from "../../testing/databases.ts";
 import type { Database } from "../db/index.ts";
 import { createAuditLog, listAudit } from "./audit.service.ts";
 import { GENESIS_HASH } from "./canonical.ts";

@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  openTestDatabase,
+  type TestDatabase,
+  dbKinds as testDatabaseKinds,
+} from "../../testing/databases.ts";
 import type { Database } from "../db/index.ts";
 import { DecryptError } from "./ciphers.ts";
 import type { EncryptedColumn } from "./columns.ts";
@@ -11,7 +16,6 @@ import {
   runRotationBatch,
   startKeyRotation,
 } from "./key-rotation.ts";
-import { openTestDatabase, type TestDatabase, testDatabaseKinds } from "./test-databases.ts";
 
 const columns: EncryptedColumn[] = [
   { table: "rot_contacts", idColumn: "id", column: "phone" },

@@ -217,6 +217,10 @@ describe.each(worlds)("event bus on %s with %s", (kind, queueKind) => {
         sends++;
         return jobs.send(name, data, options);
       },
+      sendMany: (list) => {
+        sends += list.length;
+        return jobs.sendMany(list);
+      },
     };
     const other = createEventBus({ db, jobs: counted, sweepMs: 50, batchSize: 7 });
     bus = createEventBus({ db, jobs: counted, sweepMs: 50, batchSize: 7 });

@@ -1,6 +1,6 @@
 import type { Database, Scope } from "../db/index.ts";
 import { newId } from "../ids/ids.ts";
-import type { JobQueue, QueueName } from "../jobs/jobs.ts";
+import type { JobQueue, JobToSend } from "../jobs/jobs.ts";
 import { queueNames } from "../jobs/jobs.ts";
 import type { Logger } from "../logger.ts";
 import { type DeliveryJob, deliver, deliverJobName, deliveryKey, wants } from "./delivery.ts";
@@ -20,8 +20,8 @@ export interface EventBusOptions {
   sweepMs?: number;
   /** Commits within this window share one dispatch. */
   debounceMs?: number;
-  /** Delivery jobs sent at once (the JobQueue has no multi-send). */
-  sendConcurrency?: number;
+  /** Delivery jobs per `sendMany` call (one INSERT, or one Redis round trip per engine queue). */
+  sendBatch?: number;
   /** Attempts of a delivery job; ordered subscribers retry while they wait for earlier events. */
   deliveryAttempts?: number;
   /** Dispatched events and processed-event records are deleted after this long. Default 30 days. */
@@ -35,7 +35,8 @@ export interface EventBusOptions {
  *
  * Dispatch is claim → send → mark, each step its own statement outside any open transaction:
  * 1. a system transaction leases pending rows (`FOR UPDATE SKIP LOCKED`, `claimed_until`);
- * 2. one delivery job per (event, interested subscriber) is sent with key `eventId:subscriber`;
+ * 2. one delivery job per (event, interested subscriber) is sent with key `eventId:subscriber`, in
+ *    batches (`sendMany`);
  * 3. the rows are marked dispatched.
  * A crash after 1 leaves rows that the sweep of any process claims once the lease ends; a crash
  * after 2 makes the next dispatcher send the same jobs again, which the queue drops by key (while
@@ -49,7 +50,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
   const { db, jobs, log } = options;
   const batchSize = options.batchSize ?? 500;
   const leaseMs = options.leaseMs ?? 30_000;
-  const sendConcurrency = options.sendConcurrency ?? 32;
+  const sendBatch = Math.max(1, options.sendBatch ?? 500);
   const subscribers = new Map<string, Subscriber>();
   let running = false;
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -75,24 +76,24 @@ export function createEventBus(options: EventBusOptions): EventBus {
   /** Sends the delivery jobs of a batch; returns the subscribers each row was sent to. */
   async function send(batch: OutboxEvent[]): Promise<Map<number, string[]>> {
     const deliveredTo = new Map<number, string[]>();
-    const sends: Array<{ queue: QueueName; job: DeliveryJob }> = [];
+    const sends: JobToSend[] = [];
     for (const event of batch) {
       const names: string[] = [];
       for (const sub of subscribers.values()) {
         if (!wants(sub, event.type)) continue;
         names.push(sub.name);
-        sends.push({ queue: sub.queue ?? "automation", job: { subscriber: sub.name, event } });
+        const job: DeliveryJob = { subscriber: sub.name, event };
+        sends.push({
+          name: deliverJobName(sub.queue ?? "automation"),
+          data: job,
+          options: { key: deliveryKey(event.id, sub.name) },
+        });
       }
       deliveredTo.set(event.seq, names);
     }
-    for (let i = 0; i < sends.length; i += sendConcurrency) {
-      await Promise.all(
-        sends
-          .slice(i, i + sendConcurrency)
-          .map(({ queue, job }) =>
-            jobs.send(deliverJobName(queue), job, { key: deliveryKey(job.event.id, job.subscriber) }),
-          ),
-      );
+    // In outbox order, so deliveries of one aggregate tend to run in order too.
+    for (let i = 0; i < sends.length; i += sendBatch) {
+      await jobs.sendMany(sends.slice(i, i + sendBatch));
     }
     return deliveredTo;
   }

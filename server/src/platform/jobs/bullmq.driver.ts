@@ -15,7 +15,15 @@ import {
   workedQueues,
 } from "./common.ts";
 import { countDead, errorText, listDead, recordDead, takeDead, untakeDead } from "./dead-letters.ts";
-import type { JobDefinition, JobQueue, QueueCounts, QueueName, SendOptions, WorkOptions } from "./jobs.ts";
+import type {
+  JobDefinition,
+  JobQueue,
+  JobToSend,
+  QueueCounts,
+  QueueName,
+  SendOptions,
+  WorkOptions,
+} from "./jobs.ts";
 import { queueNames } from "./jobs.ts";
 
 /**
@@ -26,7 +34,10 @@ import { queueNames } from "./jobs.ts";
  *   so every job gets `101 - p`: our 100 → 1, 0 → 101, -100 → 201.
  * - Idempotency: a Redis `SET NX` marker per (job name, key), kept for 7 days past the job's
  *   start time (the same window finished jobs are kept). A deterministic `jobId` alone cannot
- *   tell the caller that nothing was added (BullMQ returns the existing job), hence the marker.
+ *   tell the caller that nothing was added (BullMQ returns the existing job), hence the marker;
+ *   the job id is still the key's, so a marker whose job never got added (the sender died in
+ *   between) is noticed on the next send with that key, which adds the job then.
+ * - `sendMany`: one MULTI of `SET NX` markers, then one `addBulk` per engine queue.
  * - Dead letters: the last failed attempt is written to the SQL table both drivers share.
  * - A worker that dies mid-job: its lock lapses (`lockMs`, default 30 s) and the stalled-job
  *   check moves the job back to waiting.
@@ -97,29 +108,88 @@ export function createBullQueue(options: BullQueueOptions): JobQueue {
     },
 
     async send(name, data, options?: SendOptions) {
-      const def = definition(name);
-      const delay = delayOf(options);
-      let marker: string | undefined;
-      if (options?.key) {
-        marker = `${prefix}:idem:${keyId(name, options.key)}`;
-        const ttl = delay + keepFinishedSeconds * 1000;
-        const set = await connection().set(marker, "1", "PX", ttl, "NX");
-        if (set === null) return null;
+      const [id] = await jobQueue.sendMany([{ name, data, options }]);
+      return id ?? null;
+    },
+
+    async sendMany(jobs: ReadonlyArray<JobToSend>) {
+      if (!jobs.length) return [];
+      const redis = connection();
+      const planned = jobs.map(({ name, data, options }) => {
+        const def = definition(name);
+        const delay = delayOf(options);
+        const jobId = options?.key ? keyId(name, options.key) : undefined;
+        return {
+          def,
+          name,
+          data,
+          jobId,
+          marker: jobId ? `${prefix}:idem:${jobId}` : undefined,
+          opts: {
+            jobId,
+            delay: delay || undefined,
+            priority: 101 - priorityOf(options),
+            attempts: attemptsOf(def, options),
+            backoff: { type: "exponential", delay: def.backoffMs ?? defaultBackoffMs },
+            removeOnComplete: { age: keepFinishedSeconds },
+            removeOnFail: { age: keepFinishedSeconds },
+          },
+          ttl: delay + keepFinishedSeconds * 1000,
+        };
+      });
+      // Claim every key in one round trip; within the call the first job with a key wins.
+      const keyed = planned.filter((p) => p.marker);
+      const claims = keyed.length
+        ? await keyed.reduce((m, p) => m.set(p.marker ?? "", "1", "PX", p.ttl, "NX"), redis.multi()).exec()
+        : [];
+      const claimed = new Set<string>();
+      const refused: typeof planned = [];
+      let failure: unknown;
+      keyed.forEach((p, i) => {
+        const [err, reply] = claims?.[i] ?? [null, null];
+        failure ??= err ?? undefined;
+        if (reply === "OK") claimed.add(p.marker ?? "");
+        else refused.push(p);
+      });
+      if (failure || !claims) {
+        if (claimed.size) await redis.del(...claimed).catch(() => undefined);
+        throw failure ?? new Error("claiming idempotency keys failed");
       }
+      // A marker without its job: a sender died between claiming the key and adding the job. The job
+      // id is the key's, so re-adding is harmless (BullMQ keeps one job per id); do it.
+      const orphans = new Set<string>();
+      for (const p of refused) {
+        if (orphans.has(p.marker ?? "") || claimed.has(p.marker ?? "")) continue;
+        const existing = await queueOf(p.def.queue).getJob(p.jobId ?? "");
+        if (!existing) orphans.add(p.marker ?? "");
+      }
+      const taken = new Set<string>();
+      const toAdd = planned.filter((p) => {
+        if (!p.marker) return true;
+        if (taken.has(p.marker) || !(claimed.has(p.marker) || orphans.has(p.marker))) return false;
+        taken.add(p.marker);
+        return true;
+      });
+      const added = new Map<(typeof planned)[number], string>();
       try {
-        const job = await queueOf(def.queue).add(name, data, {
-          delay: delay || undefined,
-          priority: 101 - priorityOf(options),
-          attempts: attemptsOf(def, options),
-          backoff: { type: "exponential", delay: def.backoffMs ?? defaultBackoffMs },
-          removeOnComplete: { age: keepFinishedSeconds },
-          removeOnFail: { age: keepFinishedSeconds },
-        });
-        return String(job.id);
+        const byQueue = new Map<QueueName, typeof toAdd>();
+        for (const p of toAdd) byQueue.set(p.def.queue, [...(byQueue.get(p.def.queue) ?? []), p]);
+        for (const [q, list] of byQueue) {
+          const result = await queueOf(q).addBulk(
+            list.map((p) => ({ name: p.name, data: p.data, opts: p.opts })),
+          );
+          result.forEach((job, i) => {
+            const p = list[i];
+            if (p) added.set(p, String(job.id));
+          });
+        }
       } catch (err) {
-        if (marker) await connection().del(marker);
+        // Unclaim the keys of this call so a retry is not refused; jobs already added keep theirs.
+        const undo = toAdd.filter((p) => p.marker && claimed.has(p.marker) && !added.has(p));
+        if (undo.length) await redis.del(...undo.map((p) => p.marker ?? "")).catch(() => undefined);
         throw err;
       }
+      return planned.map((p) => added.get(p) ?? null);
     },
 
     async schedule(name, cron, data, options) {

@@ -11,7 +11,8 @@
  *   a queue), per-queue concurrency (a cap per process), retries with exponential backoff, then
  *   dead letter (kept, listable, and counted in `counts()`).
  * - Idempotency key: a second `send` with the same `key` while the first job exists (queued,
- *   running, completed or dead) creates nothing and returns `null`.
+ *   running, completed or dead) creates nothing and returns `null`. `sendMany` keeps the same rule
+ *   per job, also between two jobs of one call (the first wins).
  * - Queues are named by engine so a deployment can give each its own workers.
  */
 
@@ -29,6 +30,13 @@ export interface SendOptions {
   key?: string;
   /** Attempts in all (first run included). Defaults to the definition's, else 5. */
   attempts?: number;
+}
+
+/** One job of a `sendMany` call. */
+export interface JobToSend<T = unknown> {
+  name: string;
+  data: T;
+  options?: SendOptions;
 }
 
 export interface JobContext {
@@ -82,6 +90,13 @@ export interface JobQueue {
   define<T>(def: JobDefinition<T>): void;
   /** Enqueues; returns the job id, or null when `key` matched an existing job. */
   send<T>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /**
+   * Enqueues many jobs in one round trip to the store (one INSERT for pg-boss, one `addBulk` for
+   * BullMQ); returns, in order, each job's id or null when its `key` matched an existing job or an
+   * earlier job of the same call. When it throws, calling it again is safe for keyed jobs: one
+   * already enqueued is not enqueued twice (pg-boss enqueues all or none; BullMQ adds per queue).
+   */
+  sendMany(jobs: ReadonlyArray<JobToSend>): Promise<Array<string | null>>;
   /** Repeating job by cron (5 fields) in `tz` (default Asia/Shanghai). Idempotent across processes. */
   schedule<T>(name: string, cron: string, data: T, options?: { tz?: string }): Promise<void>;
   unschedule(name: string): Promise<void>;

@@ -19,6 +19,7 @@ import {
   type Writer,
 } from "../customers.service.ts";
 import { listCustomers } from "../list.ts";
+import { segmentWhere } from "../segments/index.ts";
 import { findTags } from "../tags.service.ts";
 import { listTimeline } from "../timeline.ts";
 
@@ -113,7 +114,18 @@ export function customersRoutes(api: Api, platform: Platform) {
       req.inTenant(async (s) => {
         const tags =
           req.query.tag === undefined ? [] : Array.isArray(req.query.tag) ? req.query.tag : [req.query.tag];
-        const page = await listCustomers(s, platform, req.caller(), { ...req.query, tags });
+        const segment = req.query.segment;
+        const page = await listCustomers(s, platform, req.caller(), {
+          ...req.query,
+          tags,
+          extra: segment
+            ? async (params) => {
+                const w = await segmentWhere(s, segment, { alias: "c", firstParam: params.length + 1 });
+                params.push(...w.params);
+                return `(${w.sql})`;
+              }
+            : undefined,
+        });
         return {
           items: await toDtos(s, platform, page.rows, req.caller().permissions),
           nextCursor: page.nextCursor,

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AppError, notFound } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Api, Platform } from "../../../platform/platform.ts";
+import { renameTagInExpressions } from "../rename-tag.ts";
 import { cleanTagName, ensureTags, getTag, listTags, tagColors } from "../tags.service.ts";
 
 const color = z.enum(tagColors as [string, ...string[]]);
@@ -91,7 +92,8 @@ export function tagsRoutes(api: Api, platform: Platform) {
           if (taken.length) throw new AppError("conflict", "a tag with this name exists");
         }
         if (req.body.groupId) await assertGroup(s, req.body.groupId);
-        // Renaming keeps the id: rules, segments and customers refer to tags by id.
+        // Renaming keeps the id; segments and rules name the tag, so they are rewritten to the new name.
+        if (name !== before.name) await renameTagInExpressions(s, before.name, name);
         await s.query("update tags set name = $2, color = $3, group_id = $4 where id = $1", [
           before.id,
           name,
@@ -180,6 +182,56 @@ export function tagsRoutes(api: Api, platform: Platform) {
       });
       return reply.status(201).send(group);
     },
+  );
+
+  api.patch(
+    "/tag-groups/:id",
+    {
+      config: { permission: "customers.write", resource: "tag_group" },
+      schema: {
+        tags: ["tags"],
+        params: idParams,
+        body: z.strictObject({ name: z.string().trim().min(1).max(50) }),
+        response: { 200: groupSchema },
+      },
+    },
+    async (req) =>
+      req.inTenant(async (s) => {
+        await assertGroup(s, req.params.id);
+        if (
+          (
+            await s.query("select 1 from tag_groups where lower(name) = lower($1) and id <> $2", [
+              req.body.name,
+              req.params.id,
+            ])
+          ).length
+        ) {
+          throw new AppError("conflict", "a tag group with this name exists");
+        }
+        await s.query("update tag_groups set name = $2 where id = $1", [req.params.id, req.body.name]);
+        return { id: req.params.id, name: req.body.name };
+      }),
+  );
+
+  api.delete(
+    "/tag-groups/:id",
+    {
+      config: { permission: "customers.write", resource: "tag_group" },
+      schema: { tags: ["tags"], params: idParams, response: { 200: z.object({ ok: z.literal(true) }) } },
+    },
+    async (req) =>
+      req.inTenant(async (s) => {
+        await assertGroup(s, req.params.id);
+        // Its tags stay, ungrouped.
+        await s.query("update tags set group_id = null where group_id = $1", [req.params.id]);
+        await s.query("delete from tag_groups where id = $1", [req.params.id]);
+        await platform.audit.record(s, req.actor(), {
+          action: "tag_group.deleted",
+          targetType: "tag_group",
+          targetId: req.params.id,
+        });
+        return { ok: true as const };
+      }),
   );
 }
 
