@@ -61,15 +61,37 @@ export function identityKeys(
   };
 }
 
+/** Identity locks are taken per bucket: a bulk import of thousands of people stays within
+ * PostgreSQL's shared lock table (max_locks_per_transaction × max_connections, 6,400 by default). */
+export const identityLockBuckets = 1024;
+
+export function identityBuckets(keys: IdentityKey[]): number[] {
+  const buckets = new Set<number>();
+  for (const k of keys) {
+    // FNV-1a over the key: stable across processes and versions.
+    let h = 0x811c9dc5;
+    for (const ch of `${k.type}|${k.scope}|${k.value}`) {
+      h ^= ch.codePointAt(0) ?? 0;
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    buckets.add(h % identityLockBuckets);
+  }
+  return [...buckets].sort((a, b) => a - b);
+}
+
 /**
- * Serialises writers of the same person: a transaction-scoped advisory lock per identity key, taken
- * in a fixed order so two writers never deadlock. Two concurrent creates with one phone make one
- * customer.
+ * Serialises writers of the same person: transaction-scoped advisory locks on the identity keys'
+ * buckets, taken in ascending order so two writers never deadlock. Two concurrent creates with one
+ * phone make one customer; an import batch and a single write of the same person wait for each other.
  */
 export async function lockIdentities(scope: Scope, keys: IdentityKey[]): Promise<void> {
-  const names = keys.map((k) => `${scope.tenantId}|${k.type}|${k.scope}|${k.value}`).sort();
-  for (const name of names)
-    await scope.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [name]);
+  const buckets = identityBuckets(keys);
+  if (buckets.length === 0) return;
+  await scope.query(
+    `select count(pg_advisory_xact_lock(hashtextextended($1 || '|' || b, 0)))
+       from (select b from unnest($2::int[]) with ordinality as x(b, o) order by o) l`,
+    [`identity|${scope.tenantId}`, buckets],
+  );
 }
 
 /** Live customers owning any of the keys, oldest first. */

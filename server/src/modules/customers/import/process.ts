@@ -5,7 +5,7 @@ import type { Platform } from "../../../platform/platform.ts";
 import { type CustomerInput, upsertCustomer, type Writer } from "../customers.service.ts";
 import { loadFieldDefs } from "../fields.ts";
 import type { AttributeValue } from "../model.ts";
-import { type IdentityKey, identityKeys } from "../resolve.ts";
+import { type IdentityKey, identityKeys, lockIdentities } from "../resolve.ts";
 import { ensureTags } from "../tags.service.ts";
 import { compileMapping, type Mapping, type RowInput } from "./mapping.ts";
 
@@ -17,7 +17,7 @@ export const importTuning: {
   batchSize: number;
   /** Test hook: runs after each committed batch (throw to simulate a crash). */
   afterBatch?: (importId: string, batch: number) => void | Promise<void>;
-} = { batchSize: 1000 };
+} = { batchSize: 5000 };
 
 interface ImportRow {
   id: string;
@@ -44,6 +44,11 @@ export async function processImport(
     if (options.maxBatches !== undefined && n >= options.maxBatches) return false;
     const finished = await platform.db.tenant(tenantId, (s) => runBatch(s, platform, importId));
     if (finished) break;
+    // A bulk import grows the tables from nothing; without fresh statistics the planner keeps
+    // plans made for empty tables (hash joins over every identity). Re-analyse at 1, 4, 16, 64… batches.
+    if (Math.log2(n + 1) % 2 === 0) {
+      for (const table of ["customers", "customer_identities"]) await platform.db.query(`analyze ${table}`);
+    }
     await importTuning.afterBatch?.(importId, n + 1);
   }
   // Staged rows are no longer needed (failed rows keep their cells in import_errors).
@@ -120,14 +125,7 @@ async function runBatch(s: Scope, platform: Platform, importId: string): Promise
   // 2. Lock every identity of the batch (same lock names as upsertCustomer, sorted: no deadlock),
   //    then find their owners with one query.
   const allKeys = [...new Map(parsed.flatMap((p) => p.keys).map((k) => [keyOf(k), k])).values()];
-  if (allKeys.length) {
-    const names = allKeys.map((k) => `${s.tenantId}|${k.type}|${k.scope}|${k.value}`).sort();
-    await s.query(
-      `select count(pg_advisory_xact_lock(hashtextextended(n, 0)))
-         from (select n from unnest($1::text[]) with ordinality as x(n, o) order by o) l`,
-      [names],
-    );
-  }
+  await lockIdentities(s, allKeys);
   const owners = new Map<string, string>();
   if (allKeys.length) {
     const found = await s.query<{ type: string; scope: string; value: string; customer_id: string }>(
