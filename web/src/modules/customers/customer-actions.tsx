@@ -1,8 +1,9 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Form, Input, Modal, Select, Typography } from "antd";
+import { useQueryClient } from "@tanstack/react-query";
+import { Alert, Form, Input, Modal, Select, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { errorText } from "../../ui/error-text.ts";
+import { useActionMutation } from "../../ui/action-mutation.ts";
+import { FormModal } from "../../ui/form-modal.tsx";
 import { CustomerPicker } from "./customer-picker.tsx";
 import { type Customer, eraseCustomer, mergeCustomer, updateCustomer } from "./customers.api.ts";
 
@@ -17,19 +18,17 @@ export function MergeCustomerModal({
   onClose: () => void;
 }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const queryClient = useQueryClient();
   const [source, setSource] = useState<Customer | undefined>();
-  const merge = useMutation({
+  const merge = useActionMutation({
     mutationFn: (sourceId: string) => mergeCustomer(customer.id, sourceId),
+    successText: t("customers.merged"),
     onSuccess: (merged) => {
       queryClient.setQueryData(["customers", "one", customer.id], merged);
       void queryClient.invalidateQueries({ queryKey: ["customers"] });
-      message.success(t("customers.merged"));
       setSource(undefined);
       onClose();
     },
-    onError: (error) => message.error(errorText(t, error)),
   });
   return (
     <Modal
@@ -69,17 +68,12 @@ export function EraseCustomerModal({
   onErased: () => void;
 }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const [typed, setTyped] = useState("");
-  const erase = useMutation({
+  const erase = useActionMutation({
     mutationFn: () => eraseCustomer(customer.id),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["customers"] });
-      message.success(t("customers.erased"));
-      onErased();
-    },
-    onError: (error) => message.error(errorText(t, error)),
+    successText: t("customers.erased"),
+    invalidate: [["customers"]],
+    onSuccess: onErased,
   });
   return (
     <Modal
@@ -121,62 +115,48 @@ export function EditProfileModal({
   onClose: () => void;
 }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const queryClient = useQueryClient();
-  const [form] = Form.useForm<ProfileValues>();
-  const save = useMutation({
-    mutationFn: (v: ProfileValues) =>
-      updateCustomer(customer.id, {
-        name: v.name.trim(),
-        // A masked phone comes back unchanged from the form: sending it would overwrite the real one.
-        ...(v.phone !== (customer.phone ?? "") ? { phone: v.phone?.trim() || null } : {}),
-        email: v.email?.trim() || null,
-        lifecycleStage: v.lifecycleStage ?? null,
-      }),
-    onSuccess: (updated) => {
-      queryClient.setQueryData(["customers", "one", customer.id], updated);
-      void queryClient.invalidateQueries({ queryKey: ["customers", "timeline", customer.id] });
-      void queryClient.invalidateQueries({ queryKey: ["customers", "list"] });
-      message.success(t("common.saved"));
-      onClose();
-    },
-    onError: (error) => message.error(errorText(t, error)),
-  });
   return (
-    <Modal
+    <FormModal<ProfileValues, Customer>
       open={open}
       title={t("customers.editProfile")}
       okText={t("common.save")}
-      onOk={() => form.submit()}
-      onCancel={onClose}
-      confirmLoading={save.isPending}
-      destroyOnHidden
+      onClose={onClose}
+      mutationFn={(v) =>
+        updateCustomer(customer.id, {
+          name: v.name.trim(),
+          // A masked phone comes back unchanged from the form: sending it would overwrite the real one.
+          ...(v.phone !== (customer.phone ?? "") ? { phone: v.phone?.trim() || null } : {}),
+          email: v.email?.trim() || null,
+          lifecycleStage: v.lifecycleStage ?? null,
+        })
+      }
+      successText={t("common.saved")}
+      onSuccess={(updated) => {
+        queryClient.setQueryData(["customers", "one", customer.id], updated);
+        void queryClient.invalidateQueries({ queryKey: ["customers", "timeline", customer.id] });
+        void queryClient.invalidateQueries({ queryKey: ["customers", "list"] });
+      }}
+      preserve={false}
+      initialValues={{
+        name: customer.name,
+        phone: customer.phone ?? "",
+        email: customer.email ?? "",
+        lifecycleStage: customer.lifecycleStage ?? undefined,
+      }}
     >
-      <Form<ProfileValues>
-        form={form}
-        layout="vertical"
-        preserve={false}
-        initialValues={{
-          name: customer.name,
-          phone: customer.phone ?? "",
-          email: customer.email ?? "",
-          lifecycleStage: customer.lifecycleStage ?? undefined,
-        }}
-        onFinish={(v) => save.mutate(v)}
-      >
-        <Form.Item name="name" label={t("customers.name")} rules={[{ required: true, whitespace: true }]}>
-          <Input />
-        </Form.Item>
-        <Form.Item name="phone" label={t("customers.phone")}>
-          <Input />
-        </Form.Item>
-        <Form.Item name="email" label={t("customers.email")} rules={[{ type: "email" }]}>
-          <Input />
-        </Form.Item>
-        <Form.Item name="lifecycleStage" label={t("customers.lifecycleStage")}>
-          <Select allowClear options={stages.map((s) => ({ value: s, label: t(`customers.stages.${s}`) }))} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      <Form.Item name="name" label={t("customers.name")} rules={[{ required: true, whitespace: true }]}>
+        <Input />
+      </Form.Item>
+      <Form.Item name="phone" label={t("customers.phone")}>
+        <Input />
+      </Form.Item>
+      <Form.Item name="email" label={t("customers.email")} rules={[{ type: "email" }]}>
+        <Input />
+      </Form.Item>
+      <Form.Item name="lifecycleStage" label={t("customers.lifecycleStage")}>
+        <Select allowClear options={stages.map((s) => ({ value: s, label: t(`customers.stages.${s}`) }))} />
+      </Form.Item>
+    </FormModal>
   );
 }

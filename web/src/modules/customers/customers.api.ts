@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { buildUrl, http, type Page, type Query } from "../../api/client.ts";
 import { getToken } from "../../api/session.ts";
+import { useCursorQuery } from "../../api/use-cursor-page.ts";
 
 // Shapes of docs/customers-api.md (the customers module's contract with the console).
 
@@ -155,6 +156,16 @@ export const createCustomField = (input: CustomField) => http.post<CustomField>(
 export const acceptMergeCandidate = (id: string) => http.post(`/api/merge-candidates/${enc(id)}/accept`);
 export const rejectMergeCandidate = (id: string) => http.post(`/api/merge-candidates/${enc(id)}/reject`);
 export const undoMerge = (id: string) => http.post(`/api/merges/${enc(id)}/undo`);
+
+/** The customer list, a page at a time; its `tag` filter repeats in the query string (`customersUrl`). */
+export function useCustomerPage(filters: CustomerFilters, limit = 20) {
+  return useCursorQuery<Customer>({
+    key: ["customers", "list"],
+    filters,
+    fetchPage: (page) => http.get<Page<Customer>>(customersUrl("/api/customers", filters, page)),
+    limit,
+  });
+}
 
 export function useCustomer(id: string) {
   return useQuery({ queryKey: ["customers", "one", id], queryFn: () => getCustomer(id) });

@@ -1,7 +1,5 @@
 import { DeleteOutlined, EditOutlined, PlusOutlined, TeamOutlined } from "@ant-design/icons";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import {
-  App,
   Badge,
   Button,
   Card,
@@ -22,7 +20,9 @@ import {
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { errorText } from "../../ui/error-text.ts";
+import { useActionMutation } from "../../ui/action-mutation.ts";
+import { CreateButton } from "../../ui/create-button.tsx";
+import { FormModal } from "../../ui/form-modal.tsx";
 import { QueryError } from "../../ui/query-error.tsx";
 import {
   createTag,
@@ -79,30 +79,18 @@ function TagModal({
   onClose: () => void;
 }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const [form] = Form.useForm<TagValues>();
-  const done = () => {
-    void queryClient.invalidateQueries({ queryKey: ["tags"] });
-    void queryClient.invalidateQueries({ queryKey: ["customers"] });
-    onClose();
-  };
-  const save = useMutation({
+  const invalidate = [["tags"], ["customers"]];
+  const save = useActionMutation({
     mutationFn: (v: TagValues) => {
       const input = { name: v.name.trim(), color: v.color, groupId: v.groupId ?? null };
       return tag ? updateTag(tag.id, input) : createTag(input);
     },
-    onSuccess: () => {
-      message.success(t("common.saved"));
-      done();
-    },
-    onError: (error) => message.error(errorText(t, error)),
+    successText: t("common.saved"),
+    invalidate,
+    onSuccess: onClose,
   });
-  const remove = useMutation({
-    mutationFn: () => deleteTag(tag!.id),
-    onSuccess: done,
-    onError: (error) => message.error(errorText(t, error)),
-  });
+  const remove = useActionMutation({ mutationFn: () => deleteTag(tag!.id), invalidate, onSuccess: onClose });
   return (
     <Modal
       open
@@ -176,63 +164,37 @@ function TagModal({
 
 function GroupModal({ group, onClose }: { group: TagGroup | null; onClose: () => void }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
-  const [form] = Form.useForm<{ name: string }>();
-  const save = useMutation({
-    mutationFn: (v: { name: string }) =>
-      group ? updateTagGroup(group.id, v.name.trim()) : createTagGroup(v.name.trim()),
-    onSuccess: () => {
-      message.success(t("common.saved"));
-      void queryClient.invalidateQueries({ queryKey: ["tag-groups"] });
-      void queryClient.invalidateQueries({ queryKey: ["tags"] });
-      onClose();
-    },
-    onError: (error) => message.error(errorText(t, error)),
-  });
   return (
-    <Modal
+    <FormModal<{ name: string }>
       open
       title={group ? t("customers.tagAdmin.renameGroup") : t("customers.tagAdmin.createGroup")}
-      onOk={() => form.submit()}
-      onCancel={onClose}
-      confirmLoading={save.isPending}
-      destroyOnHidden
+      onClose={onClose}
+      mutationFn={(v) => (group ? updateTagGroup(group.id, v.name.trim()) : createTagGroup(v.name.trim()))}
+      successText={t("common.saved")}
+      invalidate={[["tag-groups"], ["tags"]]}
+      initialValues={{ name: group?.name ?? "" }}
     >
-      <Form
-        form={form}
-        layout="vertical"
-        initialValues={{ name: group?.name ?? "" }}
-        onFinish={(v) => save.mutate(v)}
+      <Form.Item
+        name="name"
+        label={t("customers.tagAdmin.groupName")}
+        rules={[{ required: true, whitespace: true }]}
       >
-        <Form.Item
-          name="name"
-          label={t("customers.tagAdmin.groupName")}
-          rules={[{ required: true, whitespace: true }]}
-        >
-          <Input />
-        </Form.Item>
-      </Form>
-    </Modal>
+        <Input />
+      </Form.Item>
+    </FormModal>
   );
 }
 
 /** Tag groups with their tags (colour, customer count); create, rename, recolour and delete both. */
 export function TagGroupsPanel() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const tags = useTags();
   const groups = useTagGroups();
   const [tagModal, setTagModal] = useState<{ tag: TagDto | null; groupId?: string | null } | null>(null);
   const [groupModal, setGroupModal] = useState<TagGroup | null | "new">(null);
-  const removeGroup = useMutation({
+  const removeGroup = useActionMutation({
     mutationFn: deleteTagGroup,
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ["tag-groups"] });
-      void queryClient.invalidateQueries({ queryKey: ["tags"] });
-    },
-    onError: (error) => message.error(errorText(t, error)),
+    invalidate: [["tag-groups"], ["tags"]],
   });
 
   if (tags.isError) return <QueryError error={tags.error} onRetry={() => void tags.refetch()} />;
@@ -250,14 +212,9 @@ export function TagGroupsPanel() {
   return (
     <>
       <Space style={{ marginBottom: 16 }}>
-        <Button
-          type="primary"
-          icon={<PlusOutlined />}
-          onClick={() => setTagModal({ tag: null })}
-          data-testid="tag-create"
-        >
+        <CreateButton onClick={() => setTagModal({ tag: null })} testId="tag-create">
           {t("customers.tagAdmin.createTag")}
-        </Button>
+        </CreateButton>
         <Button icon={<PlusOutlined />} onClick={() => setGroupModal("new")} data-testid="tag-group-create">
           {t("customers.tagAdmin.createGroup")}
         </Button>

@@ -1,5 +1,5 @@
-import { DeleteOutlined, EditOutlined, PlayCircleOutlined, PlusOutlined } from "@ant-design/icons";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { DeleteOutlined, EditOutlined, PlayCircleOutlined } from "@ant-design/icons";
+import { useQuery } from "@tanstack/react-query";
 import {
   App,
   Button,
@@ -7,7 +7,6 @@ import {
   Empty,
   Form,
   Input,
-  Modal,
   Popconfirm,
   Row,
   Select,
@@ -20,11 +19,12 @@ import {
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { http, type Page } from "../../api/client.ts";
-import { errorText } from "../../ui/error-text.ts";
+import { useActionMutation } from "../../ui/action-mutation.ts";
+import { CreateButton } from "../../ui/create-button.tsx";
+import { FormModal } from "../../ui/form-modal.tsx";
 import { formatTime } from "../../ui/format.ts";
 import { QueryError } from "../../ui/query-error.tsx";
-import { SegmentBuilder } from "../segments/segment-builder.tsx";
-import { SegmentPreview } from "../segments/segment-preview.tsx";
+import { ExpressionField } from "../segments/expression-field.tsx";
 import {
   createTagRule,
   deleteTagRule,
@@ -37,134 +37,93 @@ import {
 
 function TagRuleModal({ rule, onClose }: { rule: TagRule | null; onClose: () => void }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const tags = useTags();
-  const [form] = Form.useForm<TagRuleInput>();
-  const expression = Form.useWatch("expression", form) ?? "";
-  const save = useMutation({
-    mutationFn: (v: TagRuleInput) => (rule ? updateTagRule(rule.id, v) : createTagRule(v)),
-    onSuccess: () => {
-      message.success(t("common.saved"));
-      void queryClient.invalidateQueries({ queryKey: ["tag-rules"] });
-      onClose();
-    },
-    onError: (error) => message.error(errorText(t, error)),
-  });
   return (
-    <Modal
+    <FormModal<TagRuleInput>
       open
       title={rule ? t("customers.tagAdmin.editRule") : t("customers.tagAdmin.createRule")}
       okText={rule ? t("common.save") : t("common.create")}
-      onOk={() => form.submit()}
-      onCancel={onClose}
-      confirmLoading={save.isPending}
+      onClose={onClose}
+      mutationFn={(v) => {
+        const input = { name: v.name, tag: v.tag, enabled: v.enabled, expression: v.expression.trim() };
+        return rule ? updateTagRule(rule.id, input) : createTagRule(input);
+      }}
+      successText={t("common.saved")}
+      invalidate={[["tag-rules"]]}
       width={1040}
-      destroyOnHidden
+      initialValues={
+        rule
+          ? { name: rule.name, tag: rule.tag, expression: rule.expression, enabled: rule.enabled }
+          : { name: "", expression: "", enabled: true }
+      }
     >
-      <Form<TagRuleInput>
-        form={form}
-        layout="vertical"
-        initialValues={
-          rule
-            ? { name: rule.name, tag: rule.tag, expression: rule.expression, enabled: rule.enabled }
-            : { name: "", expression: "", enabled: true }
-        }
-        onFinish={(v) =>
-          save.mutate({ name: v.name, tag: v.tag, enabled: v.enabled, expression: v.expression.trim() })
-        }
-      >
-        <Row gutter={16}>
-          <Col xs={24} md={10}>
-            <Form.Item
-              name="name"
-              label={t("customers.tagAdmin.ruleName")}
-              rules={[{ required: true, whitespace: true }]}
-            >
-              <Input />
-            </Form.Item>
-          </Col>
-          <Col xs={24} md={10}>
-            <Form.Item
-              name="tag"
-              label={t("customers.tagAdmin.ruleTag")}
-              rules={[{ required: true }]}
-              extra={t("customers.tagAdmin.ruleTagHint")}
-            >
-              <Select
-                showSearch={{ optionFilterProp: "label" }}
-                options={(tags.data?.items ?? []).map((tag) => ({ value: tag.name, label: tag.name }))}
-              />
-            </Form.Item>
-          </Col>
-          <Col xs={24} md={4}>
-            <Form.Item name="enabled" label={t("customers.tagAdmin.enabled")} valuePropName="checked">
-              <Switch />
-            </Form.Item>
-          </Col>
-        </Row>
-        <Row gutter={16}>
-          <Col xs={24} lg={15}>
-            <Form.Item
-              name="expression"
-              label={t("customers.tagAdmin.ruleCondition")}
-              rules={[{ required: true, whitespace: true }]}
-            >
-              <SegmentBuilder />
-            </Form.Item>
-          </Col>
-          <Col xs={24} lg={9}>
-            <SegmentPreview expression={expression} />
-          </Col>
-        </Row>
-      </Form>
-    </Modal>
+      <Row gutter={16}>
+        <Col xs={24} md={10}>
+          <Form.Item
+            name="name"
+            label={t("customers.tagAdmin.ruleName")}
+            rules={[{ required: true, whitespace: true }]}
+          >
+            <Input />
+          </Form.Item>
+        </Col>
+        <Col xs={24} md={10}>
+          <Form.Item
+            name="tag"
+            label={t("customers.tagAdmin.ruleTag")}
+            rules={[{ required: true }]}
+            extra={t("customers.tagAdmin.ruleTagHint")}
+          >
+            <Select
+              showSearch={{ optionFilterProp: "label" }}
+              options={(tags.data?.items ?? []).map((tag) => ({ value: tag.name, label: tag.name }))}
+            />
+          </Form.Item>
+        </Col>
+        <Col xs={24} md={4}>
+          <Form.Item name="enabled" label={t("customers.tagAdmin.enabled")} valuePropName="checked">
+            <Switch />
+          </Form.Item>
+        </Col>
+      </Row>
+      <ExpressionField
+        label={t("customers.tagAdmin.ruleCondition")}
+        rules={[{ required: true, whitespace: true }]}
+      />
+    </FormModal>
   );
 }
 
 /** Rule-based auto tags: a segment expression decides who carries the tag; "run now" applies it at once. */
 export function TagRulesPanel() {
   const { t } = useTranslation();
-  const { message, modal } = App.useApp();
-  const queryClient = useQueryClient();
+  const { modal } = App.useApp();
   const rules = useQuery({
     queryKey: ["tag-rules"],
     queryFn: () => http.get<Page<TagRule>>("/api/tag-rules", { limit: 500 }),
   });
   const [editing, setEditing] = useState<TagRule | null | "new">(null);
-  const onError = (error: unknown) => message.error(errorText(t, error));
-  const invalidate = () => void queryClient.invalidateQueries({ queryKey: ["tag-rules"] });
-  const toggle = useMutation({
+  const toggle = useActionMutation({
     mutationFn: (r: TagRule) => updateTagRule(r.id, { enabled: !r.enabled }),
-    onSuccess: invalidate,
-    onError,
+    invalidate: [["tag-rules"]],
   });
-  const remove = useMutation({ mutationFn: deleteTagRule, onSuccess: invalidate, onError });
-  const run = useMutation({
+  const remove = useActionMutation({ mutationFn: deleteTagRule, invalidate: [["tag-rules"]] });
+  const run = useActionMutation({
     mutationFn: runTagRule,
-    onSuccess: (result) => {
-      invalidate();
-      void queryClient.invalidateQueries({ queryKey: ["tags"] });
-      void queryClient.invalidateQueries({ queryKey: ["customers"] });
+    invalidate: [["tag-rules"], ["tags"], ["customers"]],
+    onSuccess: (result) =>
       modal.success({
         title: t("customers.tagAdmin.runDone"),
         content: t("customers.tagAdmin.runResult", result),
-      });
-    },
-    onError,
+      }),
   });
 
   return (
     <>
       <Space style={{ marginBottom: 16 }}>
-        <Button
-          type="primary"
-          icon={<PlusOutlined />}
-          onClick={() => setEditing("new")}
-          data-testid="tag-rule-create"
-        >
+        <CreateButton onClick={() => setEditing("new")} testId="tag-rule-create">
           {t("customers.tagAdmin.createRule")}
-        </Button>
+        </CreateButton>
         <Typography.Text type="secondary">{t("customers.tagAdmin.rulesHint")}</Typography.Text>
       </Space>
       {rules.isError ? (

@@ -62,6 +62,57 @@ function useFieldOptions() {
   ];
 }
 
+const conditionKinds = ["tag", "attr", "event", "count"] as const;
+
+/** "has" / "has not" in front of a tag or event condition. */
+function NegateSelect(props: {
+  negate: boolean;
+  onChange: (negate: boolean) => void;
+  has: string;
+  not: string;
+}) {
+  return (
+    <Select
+      value={props.negate ? "not" : "has"}
+      onChange={(v) => props.onChange(v === "not")}
+      style={{ width: 110 }}
+      options={[
+        { value: "has", label: props.has },
+        { value: "not", label: props.not },
+      ]}
+    />
+  );
+}
+
+/** "<event> within <n> <unit>" of the event and count conditions. */
+function EventWindow(props: {
+  event: string;
+  days: number;
+  onChange: (patch: { event?: string; days?: number }) => void;
+  options: { value: string; label: string }[];
+  unit: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <AutoComplete
+        value={props.event}
+        onChange={(event: string) => props.onChange({ event })}
+        options={props.options}
+        style={{ width: 240 }}
+      />
+      <Typography.Text>{t("customers.segment.within")}</Typography.Text>
+      <InputNumber
+        min={1}
+        value={props.days}
+        onChange={(v) => props.onChange({ days: v ?? 1 })}
+        style={{ width: 80 }}
+      />
+      <Typography.Text>{props.unit}</Typography.Text>
+    </>
+  );
+}
+
 function ConditionRow({
   condition,
   onChange,
@@ -84,14 +135,11 @@ function ConditionRow({
   if (c.kind === "tag") {
     body = (
       <>
-        <Select
-          value={c.negate ? "not" : "has"}
-          onChange={(v) => onChange({ ...c, negate: v === "not" })}
-          style={{ width: 110 }}
-          options={[
-            { value: "has", label: t("customers.segment.tagHas") },
-            { value: "not", label: t("customers.segment.tagNotHas") },
-          ]}
+        <NegateSelect
+          negate={c.negate}
+          onChange={(negate) => onChange({ ...c, negate })}
+          has={t("customers.segment.tagHas")}
+          not={t("customers.segment.tagNotHas")}
         />
         <Select
           showSearch={{ optionFilterProp: "label" }}
@@ -142,48 +190,31 @@ function ConditionRow({
   } else if (c.kind === "event") {
     body = (
       <>
-        <Select
-          value={c.negate ? "not" : "has"}
-          onChange={(v) => onChange({ ...c, negate: v === "not" })}
-          style={{ width: 110 }}
-          options={[
-            { value: "has", label: t("customers.segment.eventHas") },
-            { value: "not", label: t("customers.segment.eventNotHas") },
-          ]}
+        <NegateSelect
+          negate={c.negate}
+          onChange={(negate) => onChange({ ...c, negate })}
+          has={t("customers.segment.eventHas")}
+          not={t("customers.segment.eventNotHas")}
         />
-        <AutoComplete
-          value={c.event}
-          onChange={(event: string) => onChange({ ...c, event })}
+        <EventWindow
+          event={c.event}
+          days={c.days}
+          onChange={(patch) => onChange({ ...c, ...patch })}
           options={eventOptions}
-          style={{ width: 240 }}
+          unit={t("customers.segment.days")}
         />
-        <Typography.Text>{t("customers.segment.within")}</Typography.Text>
-        <InputNumber
-          min={1}
-          value={c.days}
-          onChange={(v) => onChange({ ...c, days: v ?? 1 })}
-          style={{ width: 80 }}
-        />
-        <Typography.Text>{t("customers.segment.days")}</Typography.Text>
       </>
     );
   } else {
     body = (
       <>
-        <AutoComplete
-          value={c.event}
-          onChange={(event: string) => onChange({ ...c, event })}
+        <EventWindow
+          event={c.event}
+          days={c.days}
+          onChange={(patch) => onChange({ ...c, ...patch })}
           options={eventOptions}
-          style={{ width: 240 }}
+          unit={t("customers.segment.daysCount")}
         />
-        <Typography.Text>{t("customers.segment.within")}</Typography.Text>
-        <InputNumber
-          min={1}
-          value={c.days}
-          onChange={(v) => onChange({ ...c, days: v ?? 1 })}
-          style={{ width: 80 }}
-        />
-        <Typography.Text>{t("customers.segment.daysCount")}</Typography.Text>
         <Select
           value={c.op}
           onChange={(op) => onChange({ ...c, op })}
@@ -207,7 +238,7 @@ function ConditionRow({
         value={c.kind}
         onChange={(kind: Condition["kind"]) => onChange(newCondition(kind))}
         style={{ width: 120 }}
-        options={(["tag", "attr", "event", "count"] as const).map((k) => ({
+        options={conditionKinds.map((k) => ({
           value: k,
           label: t(`customers.segment.kinds.${k}`),
         }))}
@@ -295,7 +326,7 @@ function GroupBox({
       <Flex gap={8} style={{ marginTop: 8 }}>
         <Dropdown
           menu={{
-            items: (["tag", "attr", "event", "count"] as const).map((k) => ({
+            items: conditionKinds.map((k) => ({
               key: k,
               label: t(`customers.segment.kinds.${k}`),
               onClick: () => add(newCondition(k)),

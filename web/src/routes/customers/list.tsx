@@ -1,20 +1,24 @@
-import { DownloadOutlined, PlusOutlined } from "@ant-design/icons";
-import { App, Button, Card, Empty, Flex, Input, Select, Space, Table, Typography } from "antd";
+import { DownloadOutlined } from "@ant-design/icons";
+import { App, Button, Card, Empty, Flex, Input, Select, Space, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router";
 import { CreateCustomerModal } from "../../modules/customers/create-customer-modal.tsx";
-import { type Customer, customersUrl, downloadFile } from "../../modules/customers/customers.api.ts";
+import {
+  type Customer,
+  customersUrl,
+  downloadFile,
+  useCustomerPage,
+} from "../../modules/customers/customers.api.ts";
 import { useOwnerName } from "../../modules/customers/owner-names.ts";
 import { TagChips } from "../../modules/customers/tag-chips.tsx";
 import { TagSelect } from "../../modules/customers/tag-select.tsx";
-import { useCustomerPage } from "../../modules/customers/use-customer-page.ts";
 import { useSegments } from "../../modules/segments/segments.api.ts";
-import { CursorPager } from "../../ui/cursor-pager.tsx";
+import { CreateButton } from "../../ui/create-button.tsx";
+import { CursorTable } from "../../ui/cursor-table.tsx";
 import { errorText } from "../../ui/error-text.ts";
 import { formatTime } from "../../ui/format.ts";
 import { PageHeader } from "../../ui/page-header.tsx";
-import { QueryError } from "../../ui/query-error.tsx";
 
 export function CustomerListPage() {
   const { t } = useTranslation();
@@ -71,14 +75,9 @@ export function CustomerListPage() {
             >
               {t("customers.exportCsv")}
             </Button>
-            <Button
-              type="primary"
-              icon={<PlusOutlined />}
-              onClick={() => setCreating(true)}
-              data-testid="customer-create"
-            >
+            <CreateButton onClick={() => setCreating(true)} testId="customer-create">
               {t("customers.create")}
-            </Button>
+            </CreateButton>
           </>
         }
       />
@@ -109,73 +108,58 @@ export function CustomerListPage() {
             data-testid="customers-segment-filter"
           />
         </Flex>
-        {list.query.isError ? (
-          <QueryError error={list.query.error} onRetry={() => void list.query.refetch()} />
-        ) : (
-          <>
-            <Table<Customer>
-              data-testid="customers-table"
-              rowKey="id"
-              loading={list.query.isFetching}
-              dataSource={list.items}
-              pagination={false}
-              scroll={{ x: 960 }}
-              rowClassName={() => "clickable-row"}
-              onRow={(customer) => ({
-                onClick: () => navigate(`/customers/${encodeURIComponent(customer.id)}`),
-              })}
-              locale={{
-                emptyText: <Empty description={filtered ? t("common.empty") : t("customers.empty")} />,
-              }}
-              columns={[
-                {
-                  title: t("customers.name"),
-                  dataIndex: "name",
-                  render: (name: string) => <Typography.Text strong>{name}</Typography.Text>,
-                },
-                {
-                  title: t("customers.phone"),
-                  dataIndex: "phone",
-                  render: (phone: string | null) =>
-                    phone ?? <Typography.Text type="secondary">—</Typography.Text>,
-                },
-                {
-                  title: t("customers.email"),
-                  dataIndex: "email",
-                  render: (email: string | null) =>
-                    email ?? <Typography.Text type="secondary">—</Typography.Text>,
-                },
-                {
-                  title: t("customers.tags"),
-                  dataIndex: "tags",
-                  render: (_: unknown, c) => <TagChips tags={c.tags} max={4} />,
-                },
-                {
-                  title: t("customers.owner"),
-                  dataIndex: "ownerUserIds",
-                  render: (ids: string[] | undefined) =>
-                    ids?.length ? (
-                      <Space size={4} wrap>
-                        {ids.map((id) => (
-                          <span key={id}>{ownerName(id)}</span>
-                        ))}
-                      </Space>
-                    ) : (
-                      <Typography.Text type="secondary">—</Typography.Text>
-                    ),
-                },
-                { title: t("common.createdAt"), dataIndex: "createdAt", render: formatTime, width: 180 },
-              ]}
-            />
-            <CursorPager
-              page={list.page}
-              hasPrev={list.hasPrev}
-              hasNext={list.hasNext}
-              onPrev={list.prev}
-              onNext={list.next}
-            />
-          </>
-        )}
+        <CursorTable<Customer>
+          list={list}
+          data-testid="customers-table"
+          rowKey="id"
+          scroll={{ x: 960 }}
+          rowClassName={() => "clickable-row"}
+          onRow={(customer) => ({
+            onClick: () => navigate(`/customers/${encodeURIComponent(customer.id)}`),
+          })}
+          locale={{
+            emptyText: <Empty description={filtered ? t("common.empty") : t("customers.empty")} />,
+          }}
+          columns={[
+            {
+              title: t("customers.name"),
+              dataIndex: "name",
+              render: (name: string) => <Typography.Text strong>{name}</Typography.Text>,
+            },
+            {
+              title: t("customers.phone"),
+              dataIndex: "phone",
+              render: (phone: string | null) =>
+                phone ?? <Typography.Text type="secondary">—</Typography.Text>,
+            },
+            {
+              title: t("customers.email"),
+              dataIndex: "email",
+              render: (email: string | null) =>
+                email ?? <Typography.Text type="secondary">—</Typography.Text>,
+            },
+            {
+              title: t("customers.tags"),
+              dataIndex: "tags",
+              render: (_: unknown, c) => <TagChips tags={c.tags} max={4} />,
+            },
+            {
+              title: t("customers.owner"),
+              dataIndex: "ownerUserIds",
+              render: (ids: string[] | undefined) =>
+                ids?.length ? (
+                  <Space size={4} wrap>
+                    {ids.map((id) => (
+                      <span key={id}>{ownerName(id)}</span>
+                    ))}
+                  </Space>
+                ) : (
+                  <Typography.Text type="secondary">—</Typography.Text>
+                ),
+            },
+            { title: t("common.createdAt"), dataIndex: "createdAt", render: formatTime, width: 180 },
+          ]}
+        />
       </Card>
       <CreateCustomerModal open={creating} onClose={() => setCreating(false)} />
     </>

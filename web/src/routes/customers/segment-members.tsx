@@ -1,12 +1,12 @@
 import { ArrowLeftOutlined } from "@ant-design/icons";
-import { Button, Card, Descriptions, Empty, Table, Tag, Typography } from "antd";
+import { Button, Card, Descriptions, Empty, Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
 import { useCursorPage } from "../../api/use-cursor-page.ts";
 import type { Customer } from "../../modules/customers/customers.api.ts";
 import { TagChips } from "../../modules/customers/tag-chips.tsx";
 import { segmentCount, useSegment } from "../../modules/segments/segments.api.ts";
-import { CursorPager } from "../../ui/cursor-pager.tsx";
+import { CursorTable } from "../../ui/cursor-table.tsx";
 import { formatTime } from "../../ui/format.ts";
 import { PageHeader } from "../../ui/page-header.tsx";
 import { QueryError } from "../../ui/query-error.tsx";
@@ -69,44 +69,29 @@ export function SegmentMembersPage() {
         </Card>
       ) : null}
       <Card>
-        {list.query.isError ? (
-          <QueryError error={list.query.error} onRetry={() => void list.query.refetch()} />
-        ) : (
-          <>
-            <Table<Customer>
-              rowKey="id"
-              data-testid="segment-members-table"
-              loading={list.query.isFetching}
-              dataSource={list.items}
-              pagination={false}
-              rowClassName={() => "clickable-row"}
-              onRow={(c) => ({ onClick: () => navigate(`/customers/${encodeURIComponent(c.id)}`) })}
-              locale={{ emptyText: <Empty description={t("customers.segment.noMembers")} /> }}
-              columns={[
-                {
-                  title: t("customers.name"),
-                  dataIndex: "name",
-                  render: (n: string) => <Typography.Text strong>{n}</Typography.Text>,
-                },
-                { title: t("customers.phone"), dataIndex: "phone", render: (p: string | null) => p ?? "—" },
-                { title: t("customers.email"), dataIndex: "email", render: (e: string | null) => e ?? "—" },
-                {
-                  title: t("customers.tags"),
-                  dataIndex: "tags",
-                  render: (_: unknown, c) => <TagChips tags={c.tags} max={4} />,
-                },
-                { title: t("common.createdAt"), dataIndex: "createdAt", render: formatTime, width: 180 },
-              ]}
-            />
-            <CursorPager
-              page={list.page}
-              hasPrev={list.hasPrev}
-              hasNext={list.hasNext}
-              onPrev={list.prev}
-              onNext={list.next}
-            />
-          </>
-        )}
+        <CursorTable<Customer>
+          list={list}
+          rowKey="id"
+          data-testid="segment-members-table"
+          rowClassName={() => "clickable-row"}
+          onRow={(c) => ({ onClick: () => navigate(`/customers/${encodeURIComponent(c.id)}`) })}
+          locale={{ emptyText: <Empty description={t("customers.segment.noMembers")} /> }}
+          columns={[
+            {
+              title: t("customers.name"),
+              dataIndex: "name",
+              render: (n: string) => <Typography.Text strong>{n}</Typography.Text>,
+            },
+            { title: t("customers.phone"), dataIndex: "phone", render: (p: string | null) => p ?? "—" },
+            { title: t("customers.email"), dataIndex: "email", render: (e: string | null) => e ?? "—" },
+            {
+              title: t("customers.tags"),
+              dataIndex: "tags",
+              render: (_: unknown, c) => <TagChips tags={c.tags} max={4} />,
+            },
+            { title: t("common.createdAt"), dataIndex: "createdAt", render: formatTime, width: 180 },
+          ]}
+        />
       </Card>
     </>
   );

@@ -1,4 +1,4 @@
-import { DeleteOutlined, EditOutlined, PlusOutlined, ReloadOutlined, TeamOutlined } from "@ant-design/icons";
+import { DeleteOutlined, EditOutlined, ReloadOutlined, TeamOutlined } from "@ant-design/icons";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Card, Empty, Popconfirm, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
@@ -12,6 +12,7 @@ import {
   segmentCount,
   useSegments,
 } from "../../modules/segments/segments.api.ts";
+import { CreateButton } from "../../ui/create-button.tsx";
 import { errorText } from "../../ui/error-text.ts";
 import { formatTime } from "../../ui/format.ts";
 import { PageHeader } from "../../ui/page-header.tsx";
@@ -41,14 +42,9 @@ export function SegmentsPage() {
         title={t("customers.segment.title")}
         subtitle={t("customers.segment.subtitle")}
         extra={
-          <Button
-            type="primary"
-            icon={<PlusOutlined />}
-            onClick={() => setEditing("new")}
-            data-testid="segment-create"
-          >
+          <CreateButton onClick={() => setEditing("new")} testId="segment-create">
             {t("customers.segment.create")}
-          </Button>
+          </CreateButton>
         }
       />
       <Card>

@@ -1,7 +1,6 @@
-import { PlusOutlined, StopOutlined } from "@ant-design/icons";
+import { StopOutlined } from "@ant-design/icons";
 import type { ApiKeyCreated, ApiKeyDto } from "@siyu/contracts";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Card, Empty, Popconfirm, Table, Tag, Typography } from "antd";
+import { Button, Card, Empty, Popconfirm, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiKeyRevealModal } from "../../modules/api-keys/api-key-reveal-modal.tsx";
@@ -12,7 +11,8 @@ import {
   useApiKeys,
 } from "../../modules/api-keys/api-keys.api.ts";
 import { CreateApiKeyModal } from "../../modules/api-keys/create-api-key-modal.tsx";
-import { errorText } from "../../ui/error-text.ts";
+import { useActionMutation } from "../../ui/action-mutation.ts";
+import { CreateButton } from "../../ui/create-button.tsx";
 import { formatTime } from "../../ui/format.ts";
 import { PageHeader } from "../../ui/page-header.tsx";
 import { QueryError } from "../../ui/query-error.tsx";
@@ -21,18 +21,13 @@ const stateColor: Record<ApiKeyState, string> = { active: "success", revoked: "d
 
 export function ApiKeysPage() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const keys = useApiKeys();
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
-  const revoke = useMutation({
+  const revoke = useActionMutation({
     mutationFn: revokeApiKey,
-    onSuccess: () => {
-      message.success(t("apiKeys.revoked"));
-      void queryClient.invalidateQueries({ queryKey: ["api-keys"] });
-    },
-    onError: (error) => message.error(errorText(t, error)),
+    successText: t("apiKeys.revoked"),
+    invalidate: [["api-keys"]],
   });
 
   return (
@@ -41,14 +36,9 @@ export function ApiKeysPage() {
         title={t("apiKeys.title")}
         subtitle={t("apiKeys.subtitle")}
         extra={
-          <Button
-            type="primary"
-            icon={<PlusOutlined />}
-            onClick={() => setCreating(true)}
-            data-testid="create-api-key"
-          >
+          <CreateButton onClick={() => setCreating(true)} testId="create-api-key">
             {t("apiKeys.create")}
-          </Button>
+          </CreateButton>
         }
       />
       <Card>

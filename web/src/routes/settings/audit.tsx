@@ -1,7 +1,7 @@
 import { SafetyCertificateOutlined } from "@ant-design/icons";
 import type { AuditEntry } from "@siyu/contracts";
 import { useMutation } from "@tanstack/react-query";
-import { Alert, Button, Card, Empty, Table, Tag, Typography } from "antd";
+import { Alert, Button, Card, Empty, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useCursorPage } from "../../api/use-cursor-page.ts";
@@ -9,11 +9,10 @@ import type { AuditFilters } from "../../modules/audit/audit.api.ts";
 import { verifyAuditChain } from "../../modules/audit/audit.api.ts";
 import { AuditDrawer } from "../../modules/audit/audit-drawer.tsx";
 import { AuditFilterBar } from "../../modules/audit/audit-filters.tsx";
-import { CursorPager } from "../../ui/cursor-pager.tsx";
+import { CursorTable } from "../../ui/cursor-table.tsx";
 import { errorText } from "../../ui/error-text.ts";
 import { formatTime } from "../../ui/format.ts";
 import { PageHeader } from "../../ui/page-header.tsx";
-import { QueryError } from "../../ui/query-error.tsx";
 
 export function AuditPage() {
   const { t } = useTranslation();
@@ -56,65 +55,50 @@ export function AuditPage() {
       ) : null}
       <Card>
         <AuditFilterBar onChange={setFilters} />
-        {list.query.isError ? (
-          <QueryError error={list.query.error} onRetry={() => void list.query.refetch()} />
-        ) : (
-          <>
-            <Table<AuditEntry>
-              data-testid="audit-table"
-              rowKey="id"
-              size="middle"
-              loading={list.query.isFetching}
-              dataSource={list.items}
-              pagination={false}
-              scroll={{ x: 900 }}
-              rowClassName={() => "clickable-row"}
-              onRow={(entry) => ({ onClick: () => setSelected(entry) })}
-              locale={{ emptyText: <Empty description={t("audit.empty")} /> }}
-              columns={[
-                { title: t("audit.at"), dataIndex: "at", width: 180, render: formatTime },
-                {
-                  title: t("audit.actor"),
-                  key: "actor",
-                  render: (_: unknown, e) =>
-                    e.actorEmail ??
-                    e.actorId ?? <Typography.Text type="secondary">{t("audit.system")}</Typography.Text>,
-                },
-                {
-                  title: t("audit.action"),
-                  dataIndex: "action",
-                  render: (a: string) => <Tag color="blue">{a}</Tag>,
-                },
-                {
-                  title: t("audit.target"),
-                  key: "target",
-                  render: (_: unknown, e) =>
-                    e.targetType ? (
-                      <span>
-                        <Tag>{e.targetType}</Tag>
-                        <Typography.Text type="secondary">{e.targetId}</Typography.Text>
-                      </span>
-                    ) : (
-                      "—"
-                    ),
-                },
-                { title: t("audit.ip"), dataIndex: "ip", render: (ip: string | null) => ip ?? "—" },
-                {
-                  title: t("audit.hash"),
-                  dataIndex: "hash",
-                  render: (h: string) => <Typography.Text code>{h.slice(0, 12)}…</Typography.Text>,
-                },
-              ]}
-            />
-            <CursorPager
-              page={list.page}
-              hasPrev={list.hasPrev}
-              hasNext={list.hasNext}
-              onPrev={list.prev}
-              onNext={list.next}
-            />
-          </>
-        )}
+        <CursorTable<AuditEntry>
+          list={list}
+          data-testid="audit-table"
+          rowKey="id"
+          size="middle"
+          scroll={{ x: 900 }}
+          rowClassName={() => "clickable-row"}
+          onRow={(entry) => ({ onClick: () => setSelected(entry) })}
+          locale={{ emptyText: <Empty description={t("audit.empty")} /> }}
+          columns={[
+            { title: t("audit.at"), dataIndex: "at", width: 180, render: formatTime },
+            {
+              title: t("audit.actor"),
+              key: "actor",
+              render: (_: unknown, e) =>
+                e.actorEmail ??
+                e.actorId ?? <Typography.Text type="secondary">{t("audit.system")}</Typography.Text>,
+            },
+            {
+              title: t("audit.action"),
+              dataIndex: "action",
+              render: (a: string) => <Tag color="blue">{a}</Tag>,
+            },
+            {
+              title: t("audit.target"),
+              key: "target",
+              render: (_: unknown, e) =>
+                e.targetType ? (
+                  <span>
+                    <Tag>{e.targetType}</Tag>
+                    <Typography.Text type="secondary">{e.targetId}</Typography.Text>
+                  </span>
+                ) : (
+                  "—"
+                ),
+            },
+            { title: t("audit.ip"), dataIndex: "ip", render: (ip: string | null) => ip ?? "—" },
+            {
+              title: t("audit.hash"),
+              dataIndex: "hash",
+              render: (h: string) => <Typography.Text code>{h.slice(0, 12)}…</Typography.Text>,
+            },
+          ]}
+        />
       </Card>
       <AuditDrawer entry={selected} onClose={() => setSelected(null)} />
     </>

@@ -1,15 +1,14 @@
-import { PlusOutlined } from "@ant-design/icons";
 import type { TenantDto } from "@siyu/contracts";
-import { Button, Card, Empty, Result, Table, Typography } from "antd";
+import { Card, Empty, Result, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useCursorPage } from "../../api/use-cursor-page.ts";
 import { useMe } from "../../modules/auth/auth.api.ts";
 import { CreateTenantModal } from "../../modules/tenants/create-tenant-modal.tsx";
-import { CursorPager } from "../../ui/cursor-pager.tsx";
+import { CreateButton } from "../../ui/create-button.tsx";
+import { CursorTable } from "../../ui/cursor-table.tsx";
 import { formatTime } from "../../ui/format.ts";
 import { PageHeader } from "../../ui/page-header.tsx";
-import { QueryError } from "../../ui/query-error.tsx";
 
 export function TenantsPage() {
   const { t } = useTranslation();
@@ -38,55 +37,35 @@ export function TenantsPage() {
         title={t("tenants.title")}
         subtitle={t("tenants.subtitle")}
         extra={
-          <Button
-            type="primary"
-            icon={<PlusOutlined />}
-            onClick={() => setCreating(true)}
-            data-testid="create-tenant"
-          >
+          <CreateButton onClick={() => setCreating(true)} testId="create-tenant">
             {t("tenants.create")}
-          </Button>
+          </CreateButton>
         }
       />
       <Card>
-        {list.query.isError ? (
-          <QueryError error={list.query.error} onRetry={() => void list.query.refetch()} />
-        ) : (
-          <>
-            <Table<TenantDto>
-              data-testid="tenants-table"
-              rowKey="id"
-              loading={list.query.isFetching}
-              dataSource={list.items}
-              pagination={false}
-              locale={{ emptyText: <Empty description={t("tenants.empty")} /> }}
-              columns={[
-                {
-                  title: t("tenants.name"),
-                  dataIndex: "name",
-                  render: (n: string) => <Typography.Text strong>{n}</Typography.Text>,
-                },
-                {
-                  title: "ID",
-                  dataIndex: "id",
-                  render: (id: string) => (
-                    <Typography.Text code copyable>
-                      {id}
-                    </Typography.Text>
-                  ),
-                },
-                { title: t("common.createdAt"), dataIndex: "createdAt", render: formatTime },
-              ]}
-            />
-            <CursorPager
-              page={list.page}
-              hasPrev={list.hasPrev}
-              hasNext={list.hasNext}
-              onPrev={list.prev}
-              onNext={list.next}
-            />
-          </>
-        )}
+        <CursorTable<TenantDto>
+          list={list}
+          data-testid="tenants-table"
+          rowKey="id"
+          locale={{ emptyText: <Empty description={t("tenants.empty")} /> }}
+          columns={[
+            {
+              title: t("tenants.name"),
+              dataIndex: "name",
+              render: (n: string) => <Typography.Text strong>{n}</Typography.Text>,
+            },
+            {
+              title: "ID",
+              dataIndex: "id",
+              render: (id: string) => (
+                <Typography.Text code copyable>
+                  {id}
+                </Typography.Text>
+              ),
+            },
+            { title: t("common.createdAt"), dataIndex: "createdAt", render: formatTime },
+          ]}
+        />
       </Card>
       <CreateTenantModal open={creating} onClose={() => setCreating(false)} />
     </>

@@ -1,6 +1,6 @@
-import { EditOutlined, KeyOutlined, PlusOutlined } from "@ant-design/icons";
+import { EditOutlined, KeyOutlined } from "@ant-design/icons";
 import type { UserDto } from "@siyu/contracts";
-import { Button, Card, Empty, Input, Space, Table, Tag, Typography } from "antd";
+import { Button, Card, Empty, Input, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useCursorPage } from "../../api/use-cursor-page.ts";
@@ -9,10 +9,10 @@ import { EditUserModal } from "../../modules/users/edit-user-modal.tsx";
 import { ResetPasswordModal } from "../../modules/users/reset-password-modal.tsx";
 import { RoleTags } from "../../modules/users/role-tags.tsx";
 import { useDepartments } from "../../modules/users/users.api.ts";
-import { CursorPager } from "../../ui/cursor-pager.tsx";
+import { CreateButton } from "../../ui/create-button.tsx";
+import { CursorTable } from "../../ui/cursor-table.tsx";
 import { formatTime } from "../../ui/format.ts";
 import { PageHeader } from "../../ui/page-header.tsx";
-import { QueryError } from "../../ui/query-error.tsx";
 
 export function UsersPage() {
   const { t } = useTranslation();
@@ -30,14 +30,9 @@ export function UsersPage() {
         title={t("users.title")}
         subtitle={t("users.subtitle")}
         extra={
-          <Button
-            type="primary"
-            icon={<PlusOutlined />}
-            onClick={() => setCreating(true)}
-            data-testid="create-user"
-          >
+          <CreateButton onClick={() => setCreating(true)} testId="create-user">
             {t("users.create")}
-          </Button>
+          </CreateButton>
         }
       />
       <Card>
@@ -48,95 +43,64 @@ export function UsersPage() {
           style={{ maxWidth: 360, marginBottom: 16 }}
           data-testid="users-search"
         />
-        {list.query.isError ? (
-          <QueryError error={list.query.error} onRetry={() => void list.query.refetch()} />
-        ) : (
-          <>
-            <Table<UserDto>
-              data-testid="users-table"
-              rowKey="id"
-              loading={list.query.isFetching}
-              dataSource={list.items}
-              pagination={false}
-              scroll={{ x: 900 }}
-              locale={{ emptyText: <Empty description={q ? t("common.empty") : t("users.empty")} /> }}
-              columns={[
-                {
-                  title: t("users.name"),
-                  dataIndex: "name",
-                  render: (name: string, user) => (
-                    <Space orientation="vertical" size={0}>
-                      <Typography.Text strong>{name}</Typography.Text>
-                      <Typography.Text type="secondary">{user.email}</Typography.Text>
-                    </Space>
-                  ),
-                },
-                {
-                  title: t("users.roles"),
-                  dataIndex: "roles",
-                  render: (_: unknown, user) => (
-                    <>
-                      <RoleTags roles={user.roles} />
-                      {user.platformAdmin ? <Tag color="gold">{t("users.platformAdmin")}</Tag> : null}
-                    </>
-                  ),
-                },
-                {
-                  title: t("users.department"),
-                  dataIndex: "departmentId",
-                  render: (id: string | null) =>
-                    id ? (
-                      (departmentName.get(id) ?? id)
-                    ) : (
-                      <Typography.Text type="secondary">—</Typography.Text>
-                    ),
-                },
-                {
-                  title: t("users.status"),
-                  dataIndex: "status",
-                  render: (status: UserDto["status"]) => (
-                    <Tag color={status === "active" ? "success" : "default"}>
-                      {t(`users.statuses.${status}`)}
-                    </Tag>
-                  ),
-                },
-                { title: t("common.createdAt"), dataIndex: "createdAt", render: formatTime },
-                {
-                  title: t("common.actions"),
-                  key: "actions",
-                  fixed: "right",
-                  render: (_: unknown, user) => (
-                    <Space size={0}>
-                      <Button
-                        type="link"
-                        size="small"
-                        icon={<EditOutlined />}
-                        onClick={() => setEditing(user)}
-                      >
-                        {t("common.edit")}
-                      </Button>
-                      <Button
-                        type="link"
-                        size="small"
-                        icon={<KeyOutlined />}
-                        onClick={() => setResetting(user)}
-                      >
-                        {t("users.resetPassword")}
-                      </Button>
-                    </Space>
-                  ),
-                },
-              ]}
-            />
-            <CursorPager
-              page={list.page}
-              hasPrev={list.hasPrev}
-              hasNext={list.hasNext}
-              onPrev={list.prev}
-              onNext={list.next}
-            />
-          </>
-        )}
+        <CursorTable<UserDto>
+          list={list}
+          data-testid="users-table"
+          rowKey="id"
+          scroll={{ x: 900 }}
+          locale={{ emptyText: <Empty description={q ? t("common.empty") : t("users.empty")} /> }}
+          columns={[
+            {
+              title: t("users.name"),
+              dataIndex: "name",
+              render: (name: string, user) => (
+                <Space orientation="vertical" size={0}>
+                  <Typography.Text strong>{name}</Typography.Text>
+                  <Typography.Text type="secondary">{user.email}</Typography.Text>
+                </Space>
+              ),
+            },
+            {
+              title: t("users.roles"),
+              dataIndex: "roles",
+              render: (_: unknown, user) => (
+                <>
+                  <RoleTags roles={user.roles} />
+                  {user.platformAdmin ? <Tag color="gold">{t("users.platformAdmin")}</Tag> : null}
+                </>
+              ),
+            },
+            {
+              title: t("users.department"),
+              dataIndex: "departmentId",
+              render: (id: string | null) =>
+                id ? (departmentName.get(id) ?? id) : <Typography.Text type="secondary">—</Typography.Text>,
+            },
+            {
+              title: t("users.status"),
+              dataIndex: "status",
+              render: (status: UserDto["status"]) => (
+                <Tag color={status === "active" ? "success" : "default"}>{t(`users.statuses.${status}`)}</Tag>
+              ),
+            },
+            { title: t("common.createdAt"), dataIndex: "createdAt", render: formatTime },
+            {
+              title: t("common.actions"),
+              key: "actions",
+              fixed: "right",
+              render: (_: unknown, user) => (
+                <Space size={0}>
+                  <Button type="link" size="small" icon={<EditOutlined />} onClick={() => setEditing(user)}>
+                    {t("common.edit")}
+                  </Button>
+                  <Button type="link" size="small" icon={<KeyOutlined />} onClick={() => setResetting(user)}>
+                    {t("users.resetPassword")}
+                  </Button>
+                </Space>
+              ),
+            },
+          ]}
+        />
       </Card>
       <CreateUserModal open={creating} onClose={() => setCreating(false)} />
       <EditUserModal user={editing} onClose={() => setEditing(null)} />
