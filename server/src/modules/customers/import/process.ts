@@ -1,4 +1,4 @@
-import { readTenantCipher } from "../../../platform/crypto/index.ts";
+import { type Cipher, readTenantCipher } from "../../../platform/crypto/index.ts";
 import type { Scope } from "../../../platform/db/index.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
@@ -20,19 +20,21 @@ export const importTuning: {
 } = { batchSize: 5000 };
 
 interface ImportRow {
-  id: string;
   status: string;
   columns: string[];
   mapping: Mapping | null;
   last_line: number;
-  default_owners: string[];
-  created_by: string | null;
 }
 
 /**
  * Processes a started import batch by batch from its checkpoint until done. Each batch, its
  * checkpoint and its counters commit in one transaction, so a crash loses at most the batch in
  * flight and a restart redoes exactly that batch. Returns true when the import is finished.
+ *
+ * Pipelined: while batch N's write transaction runs, batch N+1 is read (a separate short
+ * transaction) and prepared in JS (mapping, normalisation, blind indexes, ciphertexts). The write
+ * transaction locks the import row and checks that the checkpoint is still the one the batch was
+ * prepared after; if another worker moved it, the prepared batch is discarded and prepared again.
  */
 export async function processImport(
   platform: Platform,
@@ -40,16 +42,43 @@ export async function processImport(
   importId: string,
   options: { maxBatches?: number } = {},
 ): Promise<boolean> {
-  for (let n = 0; ; n++) {
-    if (options.maxBatches !== undefined && n >= options.maxBatches) return false;
-    const finished = await platform.db.tenant(tenantId, (s) => runBatch(s, platform, importId));
-    if (finished) break;
-    // A bulk import grows the tables from nothing; without fresh statistics the planner keeps
-    // plans made for empty tables (hash joins over every identity). Re-analyse at 1, 4, 16, 64… batches.
-    if (Math.log2(n + 1) % 2 === 0) {
-      for (const table of ["customers", "customer_identities"]) await platform.db.query(`analyze ${table}`);
+  const cleanup = { upTo: 0 };
+  const prepare = (from: number | null) => {
+    const p = prepareBatch(platform, tenantId, importId, from, cleanup);
+    // Handled where it is awaited; this only keeps a failure while a write runs from being "unhandled".
+    p.catch(() => undefined);
+    return p;
+  };
+  let next: Promise<Prepared> | null = prepare(null);
+  try {
+    for (let n = 0; ; ) {
+      if (options.maxBatches !== undefined && n >= options.maxBatches) return false;
+      const p: Prepared = await next!;
+      next = null;
+      if (p.status !== "running") break;
+      const last = p.lastLine;
+      if (last !== null && (options.maxBatches === undefined || n + 1 < options.maxBatches))
+        next = prepare(last);
+      const outcome = await platform.db.tenant(tenantId, (s) => writeBatch(s, platform, importId, p));
+      if (outcome === "finished") break;
+      if (outcome === "stale") {
+        // Another worker moved the checkpoint: what was prepared after ours is stale too.
+        if (next) await next.catch(() => undefined);
+        next = prepare(null);
+        continue;
+      }
+      n++;
+      // A bulk import grows the tables from nothing; without fresh statistics the planner keeps
+      // plans made for empty tables (hash joins over every identity). Re-analyse at 1, 4, 16, 64… batches.
+      if (Math.log2(n) % 2 === 0) {
+        for (const table of ["customers", "customer_identities"]) await platform.db.query(`analyze ${table}`);
+      }
+      await importTuning.afterBatch?.(importId, n);
+      next ??= prepare(null);
     }
-    await importTuning.afterBatch?.(importId, n + 1);
+  } finally {
+    // Never leave a read transaction running behind the caller's back.
+    if (next) await next.catch(() => undefined);
   }
   // Staged rows are no longer needed (failed rows keep their cells in import_errors).
   for (;;) {
@@ -81,50 +110,134 @@ interface Parsed {
   keys: IdentityKey[];
   phone: string | null;
   email: string | null;
+  /** The phone's blind index and ciphertext (computed while the previous batch is written). */
+  phoneBidx: string | null;
+  phoneEnc: string | null;
+}
+
+/** A batch read and normalised ahead of its write transaction. */
+interface Prepared {
+  status: string;
+  /** The checkpoint this batch follows; the write applies it only if the checkpoint is still this. */
+  from: number;
+  /** Last staged line of the batch; null when no rows are left. */
+  lastLine: number | null;
+  firstLine: number;
+  rowCount: number;
+  parsed: Parsed[];
+  errors: Array<{ line: number; message: string; cells: string[] }>;
+  cipher: Cipher;
 }
 
 const keyOf = (k: IdentityKey) => `${k.type}\u0000${k.scope}\u0000${k.value}`;
 
-async function runBatch(s: Scope, platform: Platform, importId: string): Promise<boolean> {
-  const [imp] = await s.query<ImportRow>(
-    `select id, status, columns, mapping, last_line, default_owners, created_by
-       from imports where id = $1 for update`,
-    [importId],
-  );
-  if (imp?.status !== "running") return true;
-  const rows = await s.query<{ line_no: number; cells: string[] }>(
-    "select line_no, cells from import_rows where import_id = $1 and line_no > $2 order by line_no limit $3",
-    [importId, imp.last_line, importTuning.batchSize],
-  );
-  if (rows.length === 0) {
-    await s.query(
-      "update imports set status = 'completed', finished_at = now(), updated_at = now() where id = $1",
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Reads the batch after `from` (or after the committed checkpoint) in a short transaction, then
+ * maps and normalises it outside any transaction. Also drops staged rows the committed checkpoint
+ * has passed, off the write path.
+ */
+async function prepareBatch(
+  platform: Platform,
+  tenantId: string,
+  importId: string,
+  from: number | null,
+  cleanup: { upTo: number },
+): Promise<Prepared> {
+  const read = await platform.db.tenant(tenantId, async (s) => {
+    const [imp] = await s.query<ImportRow>(
+      "select status, columns, mapping, last_line from imports where id = $1",
       [importId],
     );
-    return true;
-  }
+    if (imp?.status !== "running") return { imp: imp ?? null, start: 0, rows: [] };
+    if (imp.last_line > cleanup.upTo) {
+      await s.query("delete from import_rows where import_id = $1 and line_no > $2 and line_no <= $3", [
+        importId,
+        cleanup.upTo,
+        imp.last_line,
+      ]);
+      cleanup.upTo = imp.last_line;
+    }
+    const start = from ?? imp.last_line;
+    const rows = await s.query<{ line_no: number; cells: string[] }>(
+      "select line_no, cells from import_rows where import_id = $1 and line_no > $2 order by line_no limit $3",
+      [importId, start, importTuning.batchSize],
+    );
+    if (rows.length === 0) return { imp, start, rows };
+    return { imp, start, rows, defs: await loadFieldDefs(s), cipher: await readTenantCipher(s) };
+  });
+  const { imp, start, rows } = read;
+  const prepared: Prepared = {
+    status: imp?.status ?? "missing",
+    from: start,
+    lastLine: rows.at(-1)?.line_no ?? null,
+    firstLine: rows[0]?.line_no ?? 0,
+    rowCount: rows.length,
+    parsed: [],
+    errors: [],
+    cipher: read.cipher ?? "aes-256-gcm",
+  };
+  if (!imp || !read.defs || rows.length === 0) return prepared;
   const { crypto } = platform;
-  const defs = await loadFieldDefs(s);
-  const toInput = compileMapping(imp.columns, imp.mapping ?? {}, defs);
-
-  // 1. Normalise in JS; bad rows become error lines.
-  const errors: Array<{ line: number; message: string; cells: string[] }> = [];
-  const parsed: Parsed[] = [];
-  for (const r of rows) {
+  const toInput = compileMapping(imp.columns, imp.mapping ?? {}, read.defs);
+  // Normalise in JS; bad rows become error lines. Yield now and then so the write transaction of
+  // the previous batch is not kept waiting on this loop.
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (i % 500 === 499) await yieldToLoop();
     try {
       const input = toInput(r.cells);
       const { keys, phone, email } = identityKeys(crypto, input);
       if (!keys.length && !input.name)
         throw new Error("nothing to import: the row has no name, phone, e-mail or identity");
-      parsed.push({ line: r.line_no, input, keys, phone, email });
+      // identityKeys puts the phone's key first.
+      const phoneBidx = phone ? keys[0]!.value : null;
+      const phoneEnc = phone ? crypto.encrypt(phone, { cipher: prepared.cipher }) : null;
+      prepared.parsed.push({ line: r.line_no, input, keys, phone, email, phoneBidx, phoneEnc });
     } catch (err) {
-      errors.push({ line: r.line_no, message: (err as Error).message, cells: r.cells });
+      prepared.errors.push({ line: r.line_no, message: (err as Error).message, cells: r.cells });
     }
+  }
+  return prepared;
+}
+
+async function writeBatch(
+  s: Scope,
+  platform: Platform,
+  importId: string,
+  batch: Prepared,
+): Promise<"written" | "finished" | "stale"> {
+  const [imp] = await s.query<{
+    status: string;
+    last_line: number;
+    default_owners: string[];
+    created_by: string | null;
+  }>("select status, last_line, default_owners, created_by from imports where id = $1 for update", [
+    importId,
+  ]);
+  if (imp?.status !== "running") return "finished";
+  if (imp.last_line !== batch.from) return "stale";
+  if (batch.lastLine === null) {
+    await s.query(
+      "update imports set status = 'completed', finished_at = now(), updated_at = now() where id = $1",
+      [importId],
+    );
+    return "finished";
+  }
+  const { crypto } = platform;
+  const cipher = await readTenantCipher(s);
+  const { parsed, errors } = batch;
+  if (cipher !== batch.cipher) {
+    for (const r of parsed) if (r.phone) r.phoneEnc = crypto.encrypt(r.phone, { cipher });
   }
 
   // 2. Lock every identity of the batch (same lock names as upsertCustomer, sorted: no deadlock),
   //    then find their owners with one query.
-  const allKeys = [...new Map(parsed.flatMap((p) => p.keys).map((k) => [keyOf(k), k])).values()];
+  //    Sorted, so the probes walk the primary key in order.
+  const allKeys = [...new Map(parsed.flatMap((p) => p.keys).map((k) => [keyOf(k), k])).entries()]
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map((e) => e[1]);
   await lockIdentities(s, allKeys);
   const owners = new Map<string, string>();
   if (allKeys.length) {
@@ -192,7 +305,6 @@ async function runBatch(s: Scope, platform: Platform, importId: string): Promise
     ...new Set(names.map((n) => tagByName.get(n.toLowerCase())?.id).filter((t): t is string => !!t)),
   ];
 
-  const cipher = await readTenantCipher(s);
   const writer: Writer = {
     platform,
     actor: { userId: imp.created_by },
@@ -247,8 +359,8 @@ async function runBatch(s: Scope, platform: Platform, importId: string): Promise
         s.tenantId,
         fresh.map((f) => f.id),
         fresh.map((f) => f.m.name ?? ""),
-        fresh.map((f) => (f.m.phone ? crypto.encrypt(f.m.phone, { cipher }) : null)),
-        fresh.map((f) => (f.m.phone ? crypto.blindIndex("phone", f.m.phone) : null)),
+        fresh.map((f) => f.m.phoneEnc),
+        fresh.map((f) => f.m.phoneBidx),
         fresh.map((f) => f.m.email),
         fresh.map((f) => JSON.stringify(f.m.attributes)),
         fresh.map((f) => `{${tagIdsOf(f.m.tags).join(",")}}`),
@@ -300,10 +412,10 @@ async function runBatch(s: Scope, platform: Platform, importId: string): Promise
       let phoneEnc: string | null = null;
       let phoneBidx = row.phone_bidx;
       if (e.m.phone) {
-        const bidx = crypto.blindIndex("phone", e.m.phone);
+        const bidx = e.m.phoneBidx;
         if (bidx !== row.phone_bidx) {
           phoneBidx = bidx;
-          phoneEnc = crypto.encrypt(e.m.phone, { cipher });
+          phoneEnc = e.m.phoneEnc;
           changed.push("phone");
         }
       }
@@ -358,7 +470,10 @@ async function runBatch(s: Scope, platform: Platform, importId: string): Promise
   }
 
   // 7. Identities of new and matched customers, with one insert.
-  const idRows = [...fresh, ...existing].flatMap((f) => f.m.keys.map((k) => ({ id: f.id, k })));
+  //    In key order, so the index insertions walk the primary key in order.
+  const idRows = [...fresh, ...existing]
+    .flatMap((f) => f.m.keys.map((k) => ({ id: f.id, k, key: keyOf(k) })))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (idRows.length) {
     const added = await s.query<{ customer_id: string; type: string }>(
       `insert into customer_identities (tenant_id, customer_id, type, scope, value)
@@ -408,7 +523,7 @@ async function runBatch(s: Scope, platform: Platform, importId: string): Promise
       ],
     );
   }
-  const lastLine = rows.at(-1)!.line_no;
+  const lastLine = batch.lastLine;
   await platform.events.publish(s, {
     type: "customers.imported",
     aggregateType: "import",
@@ -418,21 +533,23 @@ async function runBatch(s: Scope, platform: Platform, importId: string): Promise
       created,
       updated,
       failed: errors.length,
-      fromLine: rows[0]!.line_no,
+      fromLine: batch.firstLine,
       toLine: lastLine,
     },
   });
   await s.query(
     `update imports set last_line = $2, rows_done = rows_done + $3, created = created + $4,
             updated = updated + $5, failed = failed + $6, updated_at = now() where id = $1`,
-    [importId, lastLine, rows.length, created, updated, errors.length],
+    [importId, lastLine, batch.rowCount, created, updated, errors.length],
   );
-  return false;
+  return "written";
 }
 
 interface Merged {
   name?: string;
   phone: string | null;
+  phoneBidx: string | null;
+  phoneEnc: string | null;
   email: string | null;
   attributes: Record<string, AttributeValue>;
   tags: string[];
@@ -441,12 +558,24 @@ interface Merged {
 
 /** Rows of one person in file order: later values win, tags and identities add up. */
 function mergeRows(rows: Parsed[]): Merged {
-  const m: Merged = { phone: null, email: null, attributes: {}, tags: [], keys: [] };
+  const m: Merged = {
+    phone: null,
+    phoneBidx: null,
+    phoneEnc: null,
+    email: null,
+    attributes: {},
+    tags: [],
+    keys: [],
+  };
   const keys = new Map<string, IdentityKey>();
   const tags = new Map<string, string>();
   for (const r of rows) {
     if (r.input.name) m.name = r.input.name;
-    if (r.phone) m.phone = r.phone;
+    if (r.phone) {
+      m.phone = r.phone;
+      m.phoneBidx = r.phoneBidx;
+      m.phoneEnc = r.phoneEnc;
+    }
     if (r.email) m.email = r.email;
     Object.assign(m.attributes, r.input.attributes);
     for (const t of r.input.tags) if (!tags.has(t.toLowerCase())) tags.set(t.toLowerCase(), t);

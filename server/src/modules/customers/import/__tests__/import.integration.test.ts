@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Siyu, startSiyu } from "../../../../boot.ts";
 import { startTestApp, type TestApp } from "../../../../testing/app-harness.ts";
 import { dbKinds } from "../../../../testing/databases.ts";
-import { importTuning } from "../process.ts";
+import { importTuning, processImport } from "../process.ts";
 
 type Inject = TestApp["app"]["inject"];
 
@@ -204,6 +204,42 @@ describe.each(dbKinds)("customer CSV import and export (%s)", (kind) => {
     expect(unknownAttr.json().error.message).toMatch(/attr.nope/);
     const start = await t.call("POST", `/api/imports/${id}/start`, { token });
     expect(start.statusCode).toBe(409);
+  });
+
+  it("applies every batch exactly once when workers race on one import", async () => {
+    const rows = ["name,phone"];
+    for (let i = 0; i < 40; i++) rows.push(`W${i},1386868${String(i).padStart(4, "0")}`);
+    rows.push("W0 again,13868680000"); // a duplicate of the first row, in a later batch
+    const up = await upload(t.app.inject.bind(t.app), token, rows.join("\n"));
+    const id = up.json().id as string;
+    await t.call("PUT", `/api/imports/${id}`, { token, body: { mapping: { name: "name", phone: "phone" } } });
+    importTuning.batchSize = 3;
+    // The job worker plus two more workers, each preparing batches ahead of its writes.
+    expect((await t.call("POST", `/api/imports/${id}/start`, { token })).statusCode).toBe(202);
+    const { platform } = t.siyu;
+    const [imp] = await platform.db.query<{ tenant_id: string }>(
+      "select tenant_id from imports where id = $1",
+      [id],
+    );
+    await Promise.all([
+      processImport(platform, imp!.tenant_id, id),
+      processImport(platform, imp!.tenant_id, id),
+    ]);
+    const done = await waitDone(t.app.inject.bind(t.app), token, id);
+    expect(done).toMatchObject({
+      status: "completed",
+      rowsTotal: 41,
+      rowsDone: 41,
+      created: 40,
+      updated: 1,
+      failed: 0,
+    });
+    const [counts] = await platform.db.query<{ customers: number; created: number }>(
+      `select (select count(*)::int from customers where name ~ '^W[0-9]') as customers,
+              (select count(*)::int from customer_events e join customers c on c.id = e.customer_id
+                where c.name ~ '^W[0-9]' and e.type = 'customer.created') as created`,
+    );
+    expect(counts).toEqual({ customers: 40, created: 40 });
   });
 
   it("resumes after a crash from its checkpoint, without duplicates", async () => {
