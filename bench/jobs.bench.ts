@@ -17,6 +17,7 @@ import { openPostgres } from "../server/src/platform/db/postgres.ts";
 import { createBullQueue } from "../server/src/platform/jobs/bullmq.driver.ts";
 import type { JobQueue } from "../server/src/platform/jobs/jobs.ts";
 import { createPgBossQueue } from "../server/src/platform/jobs/pgboss.driver.ts";
+import { dropRedisKeys } from "../server/src/testing/redis.ts";
 import { type BenchResult, type Figure, freshPostgres, median, type Ratio, round } from "./lib.ts";
 
 const jobsPerRep = 2000;
@@ -197,20 +198,8 @@ async function measureBull(url: string, db: Database): Promise<{ figures: Figure
     }
     return { figures, ratios };
   } finally {
-    await dropKeys(url, prefix);
+    await dropRedisKeys(url, prefix);
   }
-}
-
-/** Deletes the bench's Redis keys, so a run leaves Redis as it found it. */
-async function dropKeys(url: string, prefix: string) {
-  const redis = new Redis(url, { maxRetriesPerRequest: null });
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== "0");
-  await redis.quit();
 }
 
 export async function run(): Promise<BenchResult> {

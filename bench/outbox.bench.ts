@@ -6,7 +6,6 @@
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { Redis } from "ioredis";
 import type { Database } from "../server/src/platform/db/index.ts";
 import { migrate } from "../server/src/platform/db/migrate.ts";
 import { openPglite } from "../server/src/platform/db/pglite.ts";
@@ -15,6 +14,7 @@ import { createEventBus } from "../server/src/platform/events/event-bus.ts";
 import { createBullQueue } from "../server/src/platform/jobs/bullmq.driver.ts";
 import type { JobQueue } from "../server/src/platform/jobs/jobs.ts";
 import { createPgBossQueue } from "../server/src/platform/jobs/pgboss.driver.ts";
+import { dropRedisKeys } from "../server/src/testing/redis.ts";
 import { type BenchResult, type Figure, freshPostgres, median, type Ratio, round } from "./lib.ts";
 
 const events = 1000; // per repetition
@@ -136,18 +136,6 @@ async function measure(
   };
 }
 
-/** Deletes the bench's Redis keys, so a run leaves Redis as it found it. */
-async function dropKeys(url: string, prefix: string) {
-  const redis = new Redis(url, { maxRetriesPerRequest: null });
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== "0");
-  await redis.quit();
-}
-
 export async function run(): Promise<BenchResult> {
   const figures: Figure[] = [];
   const ratios: Ratio[] = [];
@@ -184,7 +172,7 @@ export async function run(): Promise<BenchResult> {
     } finally {
       await pg.close();
       await freshForBull.drop();
-      await dropKeys(redisUrl, prefix);
+      await dropRedisKeys(redisUrl, prefix);
     }
   }
   return {

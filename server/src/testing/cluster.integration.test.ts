@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "./databases.ts";
+import { dropRedisKeys } from "./redis.ts";
 
 const enabled = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
 const main = join(import.meta.dirname, "../main.ts");
@@ -38,6 +39,7 @@ describe.skipIf(!enabled)("cluster mode: API and worker processes on PostgreSQL 
   const children: ChildProcess[] = [];
   const logs: string[] = [];
   let drop: () => Promise<void> = async () => undefined;
+  const redisPrefix = `siyu-test-${randomBytes(4).toString("hex")}`;
   let api1 = "";
   let api2 = "";
 
@@ -49,7 +51,7 @@ describe.skipIf(!enabled)("cluster mode: API and worker processes on PostgreSQL 
       ...process.env,
       DATABASE_URL: fresh.url,
       REDIS_URL: process.env.REDIS_URL,
-      SIYU_REDIS_PREFIX: `siyu-test-${randomBytes(4).toString("hex")}`,
+      SIYU_REDIS_PREFIX: redisPrefix,
       SIYU_ADMIN_EMAIL: "ops@example.com",
       SIYU_ADMIN_PASSWORD: "Cluster-Passw0rd",
       SIYU_MASTER_KEY: randomBytes(32).toString("base64"),
@@ -83,6 +85,7 @@ describe.skipIf(!enabled)("cluster mode: API and worker processes on PostgreSQL 
       children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)))),
     );
     await drop();
+    await dropRedisKeys(process.env.REDIS_URL ?? "", redisPrefix);
   }, 30_000);
 
   it("a token from one API process works on the other (stateless API)", async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { type DbKind, dbKinds, freshDatabase } from "../../testing/databases.ts";
+import { dropRedisKeys } from "../../testing/redis.ts";
 import type { Database } from "../db/index.ts";
 import { migrate } from "../db/migrate.ts";
 import { createBullQueue } from "../jobs/bullmq.driver.ts";
@@ -51,7 +51,7 @@ export async function openWorld(kind: DbKind, queueKind: QueueKind = "pg-boss"):
     async close() {
       await jobs.stop(1000).catch(() => undefined);
       await fresh.drop();
-      if (queueKind === "bullmq") await dropKeys(redisUrl, prefix);
+      if (queueKind === "bullmq") await dropRedisKeys(redisUrl, prefix);
     },
   };
 }
@@ -72,16 +72,4 @@ export async function effects(db: Database, who: string): Promise<string[]> {
     [who],
   );
   return rows.map((r) => r.event_id);
-}
-
-/** Deletes every Redis key under `prefix`, so a BullMQ test leaves Redis as it found it. */
-async function dropKeys(url: string, prefix: string) {
-  const redis = new Redis(url, { maxRetriesPerRequest: null });
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== "0");
-  await redis.quit();
 }

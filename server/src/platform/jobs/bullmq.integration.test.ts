@@ -1,24 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { describe } from "vitest";
+import { dropRedisKeys } from "../../testing/redis.ts";
 import { migrate } from "../db/migrate.ts";
 import { openPglite } from "../db/pglite.ts";
 import { createBullQueue } from "./bullmq.driver.ts";
 import { defineJobQueueContract } from "./jobs.contract.ts";
 
 const redisUrl = process.env.REDIS_URL;
-
-/** Deletes every key under `prefix`, so a test run leaves Redis as it found it. */
-async function dropKeys(url: string, prefix: string) {
-  const redis = new Redis(url, { maxRetriesPerRequest: null });
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== "0");
-  await redis.quit();
-}
 
 describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
   defineJobQueueContract("BullMQ", async () => {
@@ -33,7 +21,7 @@ describe.skipIf(!redisUrl)("BullMQ on Redis", () => {
       open: async () => createBullQueue({ redisUrl: url, db, prefix }),
       close: async () => {
         await db.close();
-        await dropKeys(url, prefix);
+        await dropRedisKeys(url, prefix);
       },
     };
   });
