@@ -3,7 +3,7 @@ import type { Module } from "../../platform/platform.ts";
 import { exportRoutes } from "./export/index.ts";
 import { defineImportJobs, importRoutes } from "./import/index.ts";
 import { customersRoutes } from "./routes/customers.routes.ts";
-import { fieldsRoutes } from "./routes/fields.routes.ts";
+import { customerSettingsRoutes, fieldsRoutes } from "./routes/fields.routes.ts";
 import { mergeRoutes } from "./routes/merge.routes.ts";
 import { privacyRoutes } from "./routes/privacy.routes.ts";
 import { tagsRoutes } from "./routes/tags.routes.ts";
@@ -23,6 +23,7 @@ export const customersModule: Module = {
     customersRoutes(api, platform);
     tagsRoutes(api, platform);
     fieldsRoutes(api, platform);
+    customerSettingsRoutes(api, platform);
     tagRulesRoutes(api, platform);
     segmentsRoutes(api, platform);
     mergeRoutes(api, platform);

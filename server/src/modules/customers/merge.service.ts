@@ -46,10 +46,29 @@ export async function mergeCustomers(
     "update customer_events set customer_id = $1 where customer_id = $2 returning id",
     [targetId, sourceId],
   );
-  const sourceNewer = source.updated_at > target.updated_at;
-  const attributes = sourceNewer
+  // The tenant's rule for attributes both profiles hold with different values: "newest" (the more
+  // recently updated profile's value wins) or "keep_both" (the surviving profile keeps its own).
+  // Either way the other value is kept: in the merge record and on the timeline entry.
+  const [settings] = await scope.query<{ rule: string | null }>(
+    "select settings->'customers'->>'mergeAttributes' as rule from tenants where id = $1",
+    [scope.tenantId],
+  );
+  const sourceWins = settings?.rule !== "keep_both" && source.updated_at > target.updated_at;
+  const attributes = sourceWins
     ? { ...target.attributes, ...source.attributes }
     : { ...source.attributes, ...target.attributes };
+  const conflicts: Record<string, { kept: unknown; other: unknown }> = {};
+  for (const [key, value] of Object.entries(source.attributes)) {
+    const mine = target.attributes[key];
+    if (
+      mine === undefined ||
+      mine === null ||
+      value === null ||
+      JSON.stringify(mine) === JSON.stringify(value)
+    )
+      continue;
+    conflicts[key] = sourceWins ? { kept: value, other: mine } : { kept: mine, other: value };
+  }
   await scope.query(
     `update customers set
        name = case when name = '' then $2 else name end,
@@ -105,6 +124,8 @@ export async function mergeCustomers(
     sourceId,
     reason: input.reason,
     cause: w.cause,
+    rule: settings?.rule === "keep_both" ? "keep_both" : "newest",
+    conflicts,
   });
   await w.platform.audit.record(scope, w.actor, {
     action: "customer.merged",

@@ -265,6 +265,45 @@ describe.each(dbKinds)("customers (CONTRACT.md) on %s", (kind) => {
     ).toBe(409);
   });
 
+  it("merging keeps the newer profile's attributes, or both by the tenant's rule; the other value is on the timeline", async () => {
+    const merge = async () => {
+      const older = (
+        await create({ name: "旧档", email: `old${Date.now()}@a.cn`, attributes: { city: "杭州", age: 30 } })
+      ).json();
+      await new Promise((r) => setTimeout(r, 5));
+      const newer = (
+        await create({ name: "新档", email: `new${Date.now()}@a.cn`, attributes: { city: "宁波" } })
+      ).json();
+      const res = await t.call("POST", `/api/customers/${older.id}/merge`, {
+        token: owner,
+        body: { sourceId: newer.id },
+      });
+      expect(res.statusCode).toBe(200);
+      const merged = (
+        await t.call("GET", `/api/customers/${older.id}/timeline?type=customer.merged`, { token: owner })
+      ).json();
+      return { attributes: res.json().attributes, event: merged.items[0].data };
+    };
+    const newest = await merge();
+    expect(newest.attributes).toEqual({ city: "宁波", age: 30 });
+    expect(newest.event).toMatchObject({
+      rule: "newest",
+      conflicts: { city: { kept: "宁波", other: "杭州" } },
+    });
+    const set = await t.call("PUT", "/api/settings/customers", {
+      token: owner,
+      body: { mergeAttributes: "keep_both" },
+    });
+    expect(set.statusCode).toBe(200);
+    const both = await merge();
+    expect(both.attributes).toEqual({ city: "杭州", age: 30 });
+    expect(both.event).toMatchObject({
+      rule: "keep_both",
+      conflicts: { city: { kept: "杭州", other: "宁波" } },
+    });
+    await t.call("PUT", "/api/settings/customers", { token: owner, body: { mergeAttributes: "newest" } });
+  });
+
   it("concurrent merges of the same customers: one wins, the other is refused", async () => {
     const a = (await create({ name: "合并A", email: "ma@example.com" })).json();
     const b = (await create({ name: "合并B", email: "mb@example.com" })).json();

@@ -82,6 +82,29 @@ describe.each(dbKinds)("tag rules and segments through the API (%s)", (kind) => 
     expect(byRule.data).toMatchObject({ tag: "上海VIP", ruleId: rule.json().id });
   });
 
+  it("rules also apply to customers arriving through a CSV import", async () => {
+    const up = await t.app.inject({
+      method: "POST",
+      url: "/api/imports",
+      headers: { authorization: `Bearer ${token}`, "content-type": "text/csv" },
+      payload: "姓名,手机,标签,城市\n导入沪,13700002222,VIP,上海\n导入京,13700003333,VIP,北京\n",
+    });
+    expect(up.statusCode).toBe(201);
+    const id = up.json().id;
+    const mapping = { 姓名: "name", 手机: "phone", 标签: "tags", 城市: "attr.city" };
+    expect((await t.call("PUT", `/api/imports/${id}`, { token, body: { mapping } })).statusCode).toBe(200);
+    expect((await t.call("POST", `/api/imports/${id}/start`, { token })).statusCode).toBe(202);
+    const find = async (q: string) =>
+      (await t.call("GET", `/api/customers?q=${q}`, { token })).json().items[0];
+    const sh = await eventually(
+      () => find("13700002222"),
+      (c) => Boolean(c?.tags.some((x: { name: string }) => x.name === "上海VIP")),
+    );
+    expect(sh.tags.map((x: { name: string }) => x.name).sort()).toEqual(["VIP", "上海VIP"]);
+    const bj = await find("13700003333");
+    expect(bj.tags.map((x: { name: string }) => x.name)).toEqual(["VIP"]);
+  });
+
   it("a rule never removes a tag a person added by hand", async () => {
     const c = (
       await t.call("POST", "/api/customers", { token, body: { name: "手动", tags: ["上海VIP"] } })
@@ -128,6 +151,6 @@ describe.each(dbKinds)("tag rules and segments through the API (%s)", (kind) => 
     });
     expect(seg.statusCode).toBe(201);
     const list = (await t.call("GET", `/api/customers?segment=${seg.json().id}`, { token })).json();
-    expect(list.items.map((c: { name: string }) => c.name).sort()).toEqual(["京VIP", "沪VIP"]);
+    expect(list.items.map((c: { name: string }) => c.name).sort()).toEqual(["京VIP", "导入沪", "沪VIP"]);
   });
 });

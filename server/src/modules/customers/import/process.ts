@@ -530,6 +530,8 @@ async function writeBatch(
     aggregateId: importId,
     payload: {
       importId,
+      // Who the batch created or changed, so reactions (tag rules) can run on exactly them.
+      customerIds: [...new Set(timeline.map((t) => t[0]))],
       created,
       updated,
       failed: errors.length,

@@ -108,3 +108,47 @@ export function fieldsRoutes(api: Api, platform: Platform) {
       }),
   );
 }
+
+const customerSettings = z.object({ mergeAttributes: z.enum(["newest", "keep_both"]) });
+
+/** Customer-hub settings of the tenant (kept in `tenants.settings.customers`). */
+export function customerSettingsRoutes(api: Api, platform: Platform) {
+  api.get(
+    "/settings/customers",
+    {
+      config: { permission: "settings.read" },
+      schema: { tags: ["settings"], response: { 200: customerSettings } },
+    },
+    async (req) =>
+      req.inTenant(async (s) => {
+        const [row] = await s.query<{ rule: string | null }>(
+          "select settings->'customers'->>'mergeAttributes' as rule from tenants where id = $1",
+          [s.tenantId],
+        );
+        return { mergeAttributes: row?.rule === "keep_both" ? ("keep_both" as const) : ("newest" as const) };
+      }),
+  );
+
+  api.put(
+    "/settings/customers",
+    {
+      config: { permission: "settings.manage" },
+      schema: { tags: ["settings"], body: customerSettings.strict(), response: { 200: customerSettings } },
+    },
+    async (req) =>
+      req.inTenant(async (s) => {
+        await s.query(
+          `update tenants set settings = jsonb_set(settings, '{customers}', coalesce(settings->'customers', '{}') || $2::jsonb),
+             updated_at = now() where id = $1`,
+          [s.tenantId, JSON.stringify(req.body)],
+        );
+        await platform.audit.record(s, req.actor(), {
+          action: "settings.customers_changed",
+          targetType: "tenant",
+          targetId: s.tenantId ?? undefined,
+          data: req.body,
+        });
+        return req.body;
+      }),
+  );
+}

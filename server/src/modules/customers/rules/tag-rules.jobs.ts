@@ -23,6 +23,15 @@ export function defineTagRuleJobs(platform: Platform) {
     // Events of one customer in order, so a tag added then removed ends up removed.
     ordered: true,
     async handler(event, scope) {
+      if (event.type === "customers.imported") {
+        // A bulk import publishes one event per batch; run the rules over exactly its customers.
+        const ids = Array.isArray(event.payload.customerIds) ? (event.payload.customerIds as string[]) : [];
+        if (ids.length === 0) return;
+        for (const rule of await listRules(scope, true)) {
+          await runRule(scope, systemWriter(platform), rule.id, { customerIds: ids });
+        }
+        return;
+      }
       const customerId = typeof event.payload.customerId === "string" ? event.payload.customerId : null;
       if (!customerId || event.aggregateType !== "customer") return;
       const rules = await listRules(scope, true);

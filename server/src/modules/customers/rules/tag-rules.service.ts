@@ -143,23 +143,27 @@ export async function runRule(
   scope: Scope,
   w: Writer,
   ruleId: string,
+  options: { customerIds?: string[] } = {},
 ): Promise<{ added: number; removed: number }> {
   const rule = await getRule(scope, ruleId);
   if (!rule.enabled) return { added: 0, removed: 0 };
   const tag = (await tagsByIds(scope, [rule.tag_id])).get(rule.tag_id);
-  const toAdd = await compileCondition(scope, rule.ast, { alias: "c", firstParam: 2 });
+  // Optionally only some customers (those an import batch touched); null means everyone.
+  const only = options.customerIds ?? null;
+  const toAdd = await compileCondition(scope, rule.ast, { alias: "c", firstParam: 3 });
   const added = await scope.query<{ id: string }>(
     `update customers c set tag_ids = c.tag_ids || array[$1]::text[], updated_at = now()
       where c.merged_into is null and c.deleted_at is null and not (c.tag_ids @> array[$1]::text[])
-        and (${toAdd.sql}) returning c.id`,
-    [rule.tag_id, ...toAdd.params],
+        and ($2::text[] is null or c.id = any($2::text[])) and (${toAdd.sql}) returning c.id`,
+    [rule.tag_id, only, ...toAdd.params],
   );
-  const toRemove = await compileCondition(scope, rule.ast, { alias: "c", firstParam: 3 });
+  const toRemove = await compileCondition(scope, rule.ast, { alias: "c", firstParam: 4 });
   const removed = await scope.query<{ id: string }>(
     `update customers c set tag_ids = array_remove(c.tag_ids, $1), updated_at = now()
       where c.id in (select customer_id from tag_rule_assignments where rule_id = $2)
+        and ($3::text[] is null or c.id = any($3::text[]))
         and c.tag_ids @> array[$1]::text[] and not coalesce((${toRemove.sql}), false) returning c.id`,
-    [rule.tag_id, rule.id, ...toRemove.params],
+    [rule.tag_id, rule.id, only, ...toRemove.params],
   );
   if (added.length) {
     await scope.query(
@@ -186,6 +190,6 @@ export async function runRule(
       });
     }
   }
-  await scope.query("update tag_rules set last_run_at = now() where id = $1", [rule.id]);
+  if (!only) await scope.query("update tag_rules set last_run_at = now() where id = $1", [rule.id]);
   return { added: added.length, removed: removed.length };
 }
