@@ -125,6 +125,17 @@ test("customer: create, search, 360, inline tag, segment, import", async (t) => 
   await t.screenshot("customers-07c-tag-rules");
   await t.goto("/customers/merge-review");
   await t.byTestId("page-title").waitFor({ state: "visible" });
+  // The merge rule is a tenant setting: switch it and read it back from the server.
+  await t.byTestId("merge-rule").click();
+  await t.page.getByText("两者都保留（保留主档的值）").click();
+  await t.page.getByText("合并规则已保存").waitFor({ state: "visible" });
+  const rule = await t.page.evaluate(async () => {
+    const res = await fetch("/api/settings/customers", {
+      headers: { Authorization: `Bearer ${localStorage.getItem("siyu.token")}` },
+    });
+    return ((await res.json()) as { mergeAttributes: string }).mergeAttributes;
+  });
+  check(rule === "keep_both", `merge rule should be saved as keep_both, got ${rule}`);
   await t.screenshot("customers-07d-merge-review");
   await t.goto("/");
   await t.byTestId("customer-stats").locator(".ant-statistic").first().waitFor({ state: "visible" });

@@ -570,6 +570,11 @@ export const enUS: Messages = {
       statuses: { uploaded: "Not started", running: "Running", completed: "Completed", failed: "Failed" },
     },
     merges: {
+      rule: "When attributes conflict",
+      ruleNewest: "the newer profile wins",
+      ruleKeepBoth: "keep both (the surviving profile's value stays)",
+      ruleHint: "The value not kept is recorded on the merge's timeline entry, and merges can be undone.",
+      ruleSaved: "Merge rule saved",
       title: "Merge review",
       subtitle: "Profiles that look like the same person: merge or dismiss; merges can be undone",
       review: "To review",

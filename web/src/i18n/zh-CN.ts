@@ -546,6 +546,11 @@ export const zhCN = {
       statuses: { uploaded: "待开始", running: "导入中", completed: "已完成", failed: "失败" },
     },
     merges: {
+      rule: "属性冲突时",
+      ruleNewest: "以较新的资料为准",
+      ruleKeepBoth: "两者都保留（保留主档的值）",
+      ruleHint: "被覆盖或未采用的值会记在合并的时间线记录里，也可撤销合并。",
+      ruleSaved: "合并规则已保存",
       title: "合并审核",
       subtitle: "疑似同一人的客户档案：确认合并或忽略；已合并的可撤销",
       review: "待审核",

@@ -11,6 +11,7 @@ import {
   Popconfirm,
   Progress,
   Row,
+  Select,
   Skeleton,
   Space,
   Table,
@@ -229,11 +230,52 @@ function History() {
   );
 }
 
+type MergeRule = "newest" | "keep_both";
+
+/** The tenant's rule for attributes both profiles hold with different values. */
+function MergeRuleSetting() {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const qc = useQueryClient();
+  const rule = useQuery({
+    queryKey: ["settings", "customers"],
+    queryFn: () => http.get<{ mergeAttributes: MergeRule }>("/api/settings/customers"),
+  });
+  const save = useMutation({
+    mutationFn: (mergeAttributes: MergeRule) => http.put("/api/settings/customers", { mergeAttributes }),
+    onSuccess: () => {
+      message.success(t("customers.merges.ruleSaved"));
+      void qc.invalidateQueries({ queryKey: ["settings", "customers"] });
+    },
+    onError: (err) => message.error(errorText(t, err)),
+  });
+  return (
+    <Card size="small" style={{ marginBottom: 16 }}>
+      <Flex align="center" gap={12} wrap>
+        <Typography.Text strong>{t("customers.merges.rule")}</Typography.Text>
+        <Select<MergeRule>
+          data-testid="merge-rule"
+          style={{ minWidth: 320 }}
+          loading={rule.isLoading || save.isPending}
+          value={rule.data?.mergeAttributes}
+          onChange={(v) => save.mutate(v)}
+          options={[
+            { value: "newest", label: t("customers.merges.ruleNewest") },
+            { value: "keep_both", label: t("customers.merges.ruleKeepBoth") },
+          ]}
+        />
+        <Typography.Text type="secondary">{t("customers.merges.ruleHint")}</Typography.Text>
+      </Flex>
+    </Card>
+  );
+}
+
 export function MergeReviewPage() {
   const { t } = useTranslation();
   return (
     <>
       <PageHeader title={t("customers.merges.title")} subtitle={t("customers.merges.subtitle")} />
+      <MergeRuleSetting />
       <Card>
         <Tabs
           items={[
