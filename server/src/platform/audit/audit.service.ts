@@ -1,5 +1,6 @@
 import type { AuditEntry } from "@siyu/contracts";
 import type { Scope } from "../db/index.ts";
+import { AppError } from "../errors.ts";
 import type { Actor, AuditLog, AuditRecord } from "./audit.ts";
 import { GENESIS_HASH, type HashedFields, rowHash } from "./canonical.ts";
 
@@ -152,7 +153,8 @@ export async function listAudit(
   if (filters.from) add("at >= ?::timestamptz", filters.from);
   if (filters.to) add("at < ?::timestamptz", filters.to);
   if (filters.cursor) {
-    if (!/^\d{1,18}$/.test(filters.cursor)) throw new Error("invalid audit cursor");
+    if (!/^\d{1,18}$/.test(filters.cursor))
+      throw new AppError("validation_failed", "invalid cursor", { field: "cursor" });
     add("id < ?::bigint", filters.cursor);
   }
   params.push(limit + 1);

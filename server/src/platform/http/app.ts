@@ -34,6 +34,15 @@ export interface AppOptions {
 
 const bearer = /^Bearer\s+(\S+)$/i;
 
+function hasNul(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (depth > 32 || value === null || typeof value !== "object") return false;
+  // Streams (CSV uploads) and buffers are checked by their own parsers.
+  if (Buffer.isBuffer(value) || typeof (value as { pipe?: unknown }).pipe === "function") return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (hasNul(v, depth + 1)) return true;
+  return false;
+}
+
 export interface RouteInfo {
   method: string;
   url: string;
@@ -86,6 +95,17 @@ export async function buildApp(options: AppOptions): Promise<Api> {
   });
   app.decorateRequest("actor", function actor(this: FastifyRequest) {
     return actorOf(this.auth, this.ip, this.id);
+  });
+  // PostgreSQL text cannot hold NUL; refuse it at the door instead of failing deep in a query.
+  app.addHook("preValidation", async (req) => {
+    for (const [where, value] of [
+      ["query", req.query],
+      ["params", req.params],
+      ["body", req.body],
+    ] as const) {
+      if (hasNul(value))
+        throw new AppError("validation_failed", `the ${where} contains a NUL character`, { field: where });
+    }
   });
   app.addHook("onSend", async (req, reply) => {
     reply.header("x-request-id", req.id);

@@ -78,6 +78,16 @@ export function importRoutes(api: Api, platform: Platform) {
           throw new AppError("payload_too_large", "the file is larger than 200 MB");
         const body = req.body as IncomingMessage | string | Buffer | undefined;
         if (body === undefined || body === null) throw new AppError("bad_request", "the file is empty");
+        // A JSON (or other parsed) body is not a file: only text/csv reaches here as a stream.
+        const isFile =
+          typeof body === "string" ||
+          Buffer.isBuffer(body) ||
+          typeof (body as IncomingMessage).pipe === "function";
+        if (!isFile)
+          throw new AppError(
+            "unsupported_media_type",
+            "upload the file as the raw body with content-type text/csv",
+          );
         const stream: AsyncIterable<Buffer | string> =
           typeof body === "string" || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
         const auth = req.caller();
