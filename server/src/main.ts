@@ -3,6 +3,13 @@ import { startSiyu } from "./boot.ts";
 /** Process entry: `npm start` (role all), `SIYU_ROLE=api|worker`, `npm run worker`. */
 async function main() {
   const siyu = await startSiyu({ listen: true });
+  const { config } = siyu.platform;
+  // One plain line for people; the structured logs are for machines.
+  process.stdout.write(
+    siyu.url
+      ? `\nSiyu (${config.mode}, role ${config.role}) is ready: ${config.publicUrl}  ·  API docs ${config.publicUrl}/api/docs\n\n`
+      : `\nSiyu worker (${config.mode}) is running\n\n`,
+  );
   const shutdown = async (signal: string) => {
     siyu.platform.log.info({ signal }, "shutting down");
     const timer = setTimeout(() => process.exit(1), 15_000);

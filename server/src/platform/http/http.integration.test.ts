@@ -34,6 +34,12 @@ describe("HTTP basics (CONTRACT.md)", () => {
     expect(doc.paths["/api/users"].post.requestBody).toBeDefined();
   });
 
+  it("serves a human docs page for the API", async () => {
+    const res = await t.call("GET", "/api/docs/");
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toContain("text/html");
+  });
+
   it("serves Prometheus metrics including queue depths", async () => {
     await t.call("GET", "/healthz");
     const res = await t.call("GET", "/metrics");
