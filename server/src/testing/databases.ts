@@ -32,20 +32,34 @@ export async function freshDatabase(kind: DbKind): Promise<TestDatabase> {
   }
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error("DATABASE_URL is not set");
+  const fresh = await freshPostgresDatabase(base);
+  const db = await openPostgres(fresh.url, 5);
+  return {
+    db,
+    url: fresh.url,
+    async drop() {
+      await db.close();
+      await fresh.drop();
+    },
+  };
+}
+
+/**
+ * A fresh, empty PostgreSQL database next to the one in `url` (for tests whose child processes open
+ * it themselves), and a way to drop it. Names are random, so parallel test files never share one.
+ */
+export async function freshPostgresDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `siyu_t_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
+  const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  const db = await openPostgres(url.toString(), 5);
+  const u = new URL(url);
+  u.pathname = `/${name}`;
   return {
-    db,
-    url: url.toString(),
+    url: u.toString(),
     async drop() {
-      await db.close();
-      const c = new pg.Client({ connectionString: base });
+      const c = new pg.Client({ connectionString: url });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();

@@ -154,7 +154,7 @@ export async function listAudit(
   if (filters.to) add("at < ?::timestamptz", filters.to);
   if (filters.cursor) {
     if (!/^\d{1,18}$/.test(filters.cursor))
-      throw new AppError("validation_failed", "invalid cursor", { field: "cursor" });
+      throw new AppError("validation_failed", "invalid audit cursor", { field: "cursor" });
     add("id < ?::bigint", filters.cursor);
   }
   params.push(limit + 1);

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { freshPostgresDatabase } from "../../testing/databases.ts";
 import type { Database } from "../db/index.ts";
 import { migrate } from "../db/migrate.ts";
 import { openPglite } from "../db/pglite.ts";
 import { openPostgres } from "../db/postgres.ts";
 import { createPgBossQueue } from "./pgboss.driver.ts";
-import { freshPostgresDatabase } from "./test-databases.ts";
 
 const fixture = join(import.meta.dirname, "crash.fixture.ts");
 const total = 200;

@@ -1,9 +1,9 @@
 import { describe } from "vitest";
+import { freshPostgresDatabase } from "../../testing/databases.ts";
 import { migrate } from "../db/migrate.ts";
 import { openPostgres } from "../db/postgres.ts";
 import { defineJobQueueContract } from "./jobs.contract.ts";
 import { createPgBossQueue } from "./pgboss.driver.ts";
-import { freshPostgresDatabase } from "./test-databases.ts";
 
 const url = process.env.DATABASE_URL;
 
