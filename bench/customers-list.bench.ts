@@ -58,8 +58,8 @@ async function seed(db: Database, platform: Platform, tenantId: string, n: numbe
     [tenantId],
   );
   await db.query(
-    `INSERT INTO tags (id, tenant_id, group_id, name)
-     SELECT 'tag_' || lpad(x::text, 3, '0'), $1, 'tgg_' || lpad((x / 10)::text, 3, '0'),
+    `INSERT INTO tags (id, num, tenant_id, group_id, name)
+     SELECT 'tag_' || lpad(x::text, 3, '0'), x + 1, $1, 'tgg_' || lpad((x / 10)::text, 3, '0'),
             'T' || lpad(x::text, 3, '0')
        FROM generate_series(0, 199) x`,
     [tenantId],
@@ -93,12 +93,12 @@ async function seed(db: Database, platform: Platform, tenantId: string, n: numbe
       // Ids sort like the app's time-sortable ids: higher g = newer. 20 tags each, one per group of 10
       // (Zipf-ish within the group, as in segments.bench.ts).
       await s.query(
-        `INSERT INTO customers (id, tenant_id, name, phone_enc, phone_bidx, tag_ids, source, created_at, updated_at)
+        `INSERT INTO customers (id, tenant_id, name, phone_enc, phone_bidx, tag_nums, source, created_at, updated_at)
          SELECT 'cus_' || lpad(g::text, 26, '0'), $1,
                 substr($4, 1 + floor(random() * 20)::int, 1) || substr($5, 1 + floor(random() * 40)::int, 1)
                   || substr($5, 1 + floor(random() * 40)::int, 1),
                 p.enc, p.bidx,
-                ARRAY(SELECT 'tag_' || lpad((grp * 10 + floor(10 * random() ^ 2)::int + 0 * g)::text, 3, '0')
+                ARRAY(SELECT grp * 10 + floor(10 * random() ^ 2)::int + 0 * g + 1
                         FROM generate_series(0, 19) grp),
                 'bench',
                 now() - make_interval(secs => $3::int - g), now() - make_interval(secs => $3::int - g)

@@ -12,7 +12,7 @@ import { mergeCustomers, suggestMerges } from "./merge.service.ts";
 import { type AttributeValue, type CustomerRow, customerColumns, type IdentityInput } from "./model.ts";
 import { displayPhone } from "./phone.ts";
 import { customersByIdentity, identityKeys, insertIdentities, lockIdentities } from "./resolve.ts";
-import { ensureTags, tagsByIds } from "./tags.service.ts";
+import { ensureTags, tagsByIds, tagsByNums } from "./tags.service.ts";
 import { recordCustomerEvent } from "./timeline.ts";
 
 export type ChangeCause = "manual" | "import" | "rule" | "merge" | "sync" | "api";
@@ -196,16 +196,16 @@ export async function getRow(scope: Scope, id: string): Promise<CustomerRow> {
 
 export async function addTags(scope: Scope, w: Writer, id: string, names: string[], ruleId?: string) {
   const tags = await ensureTags(scope, names);
-  const rows = await scope.query<{ tag_ids: string[] }>(
-    "select tag_ids from customers where id = $1 for update",
+  const rows = await scope.query<{ tag_nums: number[] }>(
+    "select tag_nums from customers where id = $1 for update",
     [id],
   );
-  const current = new Set(rows[0]?.tag_ids ?? []);
-  const fresh = tags.filter((t) => !current.has(t.id));
+  const current = new Set(rows[0]?.tag_nums ?? []);
+  const fresh = tags.filter((t) => !current.has(t.num));
   if (fresh.length === 0) return;
   await scope.query(
-    "update customers set tag_ids = array(select distinct unnest(tag_ids || $2::text[])), updated_at = now() where id = $1",
-    [id, fresh.map((t) => t.id)],
+    "update customers set tag_nums = array(select distinct unnest(tag_nums || $2::int4[])), updated_at = now() where id = $1",
+    [id, fresh.map((t) => t.num)],
   );
   for (const t of fresh) {
     await recordCustomerEvent(scope, w.platform.events, id, "customer.tag_added", {
@@ -218,17 +218,21 @@ export async function addTags(scope: Scope, w: Writer, id: string, names: string
 }
 
 export async function removeTagIds(scope: Scope, w: Writer, id: string, tagIds: string[], ruleId?: string) {
-  const rows = await scope.query<{ tag_ids: string[] }>(
-    "select tag_ids from customers where id = $1 for update",
+  const rows = await scope.query<{ tag_nums: number[] }>(
+    "select tag_nums from customers where id = $1 for update",
     [id],
   );
-  const present = tagIds.filter((t) => rows[0]?.tag_ids.includes(t));
+  const names = await tagsByIds(scope, tagIds);
+  const held = new Set(rows[0]?.tag_nums ?? []);
+  const present = tagIds.filter((t) => {
+    const num = names.get(t)?.num;
+    return num !== undefined && held.has(num);
+  });
   if (present.length === 0) return;
   await scope.query(
-    "update customers set tag_ids = array(select unnest(tag_ids) except select unnest($2::text[])), updated_at = now() where id = $1",
-    [id, present],
+    "update customers set tag_nums = array(select unnest(tag_nums) except select unnest($2::int4[])), updated_at = now() where id = $1",
+    [id, present.map((t) => names.get(t)!.num)],
   );
-  const names = await tagsByIds(scope, present);
   for (const t of present) {
     await recordCustomerEvent(scope, w.platform.events, id, "customer.tag_removed", {
       tagId: t,
@@ -248,9 +252,9 @@ export async function toDtos(
 ): Promise<CustomerDto[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const tags = await tagsByIds(
+  const tags = await tagsByNums(
     scope,
-    rows.flatMap((r) => r.tag_ids),
+    rows.flatMap((r) => r.tag_nums),
   );
   const identities = await scope.query<{ customer_id: string; type: string; scope: string; value: string }>(
     "select customer_id, type, scope, value from customer_identities where customer_id = any($1::text[]) order by created_at, type",
@@ -269,7 +273,7 @@ export async function toDtos(
       phone,
       email: r.email,
       attributes: r.attributes,
-      tags: r.tag_ids
+      tags: r.tag_nums
         .map((t) => tags.get(t))
         .filter((t) => t !== undefined)
         .map((t) => ({ id: t.id, name: t.name, group: t.group_name, color: t.color })),

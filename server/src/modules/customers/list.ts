@@ -36,8 +36,8 @@ export async function listCustomers(
     // An unknown tag matches nobody.
     if (tags.length < new Set(q.tags.map((t) => t.trim().toLowerCase())).size)
       return { rows: [], nextCursor: null };
-    params.push(tags.map((t) => t.id));
-    where.push(`c.tag_ids @> $${params.length}::text[]`);
+    params.push(tags.map((t) => t.num));
+    where.push(`c.tag_nums @> $${params.length}::int4[]`);
   }
   if (q.q) {
     const text = q.q.trim();

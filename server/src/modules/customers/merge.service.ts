@@ -75,7 +75,7 @@ export async function mergeCustomers(
        phone_enc = coalesce(phone_enc, $3), phone_bidx = coalesce(phone_bidx, $4),
        email = coalesce(email, $5),
        attributes = $6,
-       tag_ids = array(select distinct unnest(tag_ids || $7::text[])),
+       tag_nums = array(select distinct unnest(tag_nums || $7::int4[])),
        owner_user_ids = array(select distinct unnest(owner_user_ids || $8::text[])),
        lifecycle_stage = coalesce(lifecycle_stage, $9), source = coalesce(source, $10),
        updated_at = now()
@@ -87,7 +87,7 @@ export async function mergeCustomers(
       source.phone_bidx,
       source.email,
       JSON.stringify(attributes),
-      source.tag_ids,
+      source.tag_nums,
       source.owner_user_ids,
       source.lifecycle_stage,
       source.source,
@@ -157,7 +157,7 @@ export async function undoMerge(scope: Scope, w: Writer, mergeId: string) {
     throw new AppError("conflict", "the merged profile was merged again; undo that merge first");
   const t = m.target_before;
   await scope.query(
-    `update customers set name = $2, phone_enc = $3, phone_bidx = $4, email = $5, attributes = $6, tag_ids = $7,
+    `update customers set name = $2, phone_enc = $3, phone_bidx = $4, email = $5, attributes = $6, tag_nums = $7,
        owner_user_ids = $8, lifecycle_stage = $9, source = $10, updated_at = now() where id = $1`,
     [
       m.target_id,
@@ -166,7 +166,7 @@ export async function undoMerge(scope: Scope, w: Writer, mergeId: string) {
       t.phone_bidx,
       t.email,
       JSON.stringify(t.attributes),
-      t.tag_ids,
+      t.tag_nums,
       t.owner_user_ids,
       t.lifecycle_stage,
       t.source,

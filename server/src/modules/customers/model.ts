@@ -11,7 +11,8 @@ export interface CustomerRow {
   phone_bidx: string | null;
   email: string | null;
   attributes: Record<string, AttributeValue>;
-  tag_ids: string[];
+  /** tags.num of each tag the customer holds (the public tag id is tags.id). */
+  tag_nums: number[];
   owner_user_ids: string[];
   lifecycle_stage: string | null;
   source: string | null;
@@ -21,7 +22,7 @@ export interface CustomerRow {
 }
 
 export const customerColumns =
-  "id, tenant_id, name, phone_enc, phone_bidx, email, attributes, tag_ids, owner_user_ids, lifecycle_stage, source, merged_into, created_at, updated_at";
+  "id, tenant_id, name, phone_enc, phone_bidx, email, attributes, tag_nums, owner_user_ids, lifecycle_stage, source, merged_into, created_at, updated_at";
 
 export interface IdentityInput {
   type: IdentityType;

@@ -4,6 +4,8 @@ import { newId } from "../../platform/ids/ids.ts";
 
 export interface TagRow {
   id: string;
+  /** Per-row integer that customers.tag_nums holds; never leaves the server. */
+  num: number;
   name: string;
   color: string;
   group_id: string | null;
@@ -56,7 +58,7 @@ export async function ensureTags(scope: Scope, names: string[]): Promise<TagRow[
 export async function findTags(scope: Scope, names: string[]): Promise<TagRow[]> {
   if (names.length === 0) return [];
   return scope.query<TagRow>(
-    `select t.id, t.name, t.color, t.group_id, g.name as group_name from tags t
+    `select t.id, t.num, t.name, t.color, t.group_id, g.name as group_name from tags t
        left join tag_groups g on g.id = t.group_id
       where t.deleted_at is null and lower(t.name) = any($1::text[])`,
     [names.map((n) => n.toLowerCase())],
@@ -66,17 +68,28 @@ export async function findTags(scope: Scope, names: string[]): Promise<TagRow[]>
 export async function tagsByIds(scope: Scope, ids: string[]): Promise<Map<string, TagRow>> {
   if (ids.length === 0) return new Map();
   const rows = await scope.query<TagRow>(
-    `select t.id, t.name, t.color, t.group_id, g.name as group_name from tags t
+    `select t.id, t.num, t.name, t.color, t.group_id, g.name as group_name from tags t
        left join tag_groups g on g.id = t.group_id where t.id = any($1::text[])`,
     [[...new Set(ids)]],
   );
   return new Map(rows.map((r) => [r.id, r]));
 }
 
+/** Tags by their per-row numbers (as held in customers.tag_nums), deleted ones included. */
+export async function tagsByNums(scope: Scope, nums: number[]): Promise<Map<number, TagRow>> {
+  if (nums.length === 0) return new Map();
+  const rows = await scope.query<TagRow>(
+    `select t.id, t.num, t.name, t.color, t.group_id, g.name as group_name from tags t
+       left join tag_groups g on g.id = t.group_id where t.num = any($1::int4[])`,
+    [[...new Set(nums)]],
+  );
+  return new Map(rows.map((r) => [r.num, r]));
+}
+
 export async function listTags(scope: Scope) {
   const rows = await scope.query<TagRow & { customers: number }>(
-    `select t.id, t.name, t.color, t.group_id, g.name as group_name,
-            (select count(*)::int from customers c where c.tag_ids @> array[t.id]
+    `select t.id, t.num, t.name, t.color, t.group_id, g.name as group_name,
+            (select count(*)::int from customers c where c.tag_nums @> array[t.num]
                and c.merged_into is null and c.deleted_at is null) as customers
        from tags t left join tag_groups g on g.id = t.group_id
       where t.deleted_at is null order by g.name nulls first, t.name`,
@@ -93,7 +106,7 @@ export async function listTags(scope: Scope) {
 
 export async function getTag(scope: Scope, id: string) {
   const [row] = await scope.query<TagRow>(
-    `select t.id, t.name, t.color, t.group_id, g.name as group_name from tags t
+    `select t.id, t.num, t.name, t.color, t.group_id, g.name as group_name from tags t
        left join tag_groups g on g.id = t.group_id where t.id = $1 and t.deleted_at is null`,
     [id],
   );

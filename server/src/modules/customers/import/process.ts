@@ -301,8 +301,10 @@ async function writeBatch(
   const tagNames = [...new Set(parsed.flatMap((p) => p.input.tags))];
   const tagRows = tagNames.length ? await ensureTags(s, tagNames) : [];
   const tagByName = new Map(tagRows.map((t) => [t.name.toLowerCase(), t]));
-  const tagIdsOf = (names: string[]) => [
-    ...new Set(names.map((n) => tagByName.get(n.toLowerCase())?.id).filter((t): t is string => !!t)),
+  const tagNumsOf = (names: string[]) => [
+    ...new Set(
+      names.map((n) => tagByName.get(n.toLowerCase())?.num).filter((t): t is number => t !== undefined),
+    ),
   ];
 
   const writer: Writer = {
@@ -351,10 +353,10 @@ async function writeBatch(
   // 5. New customers, with one insert.
   if (fresh.length) {
     await s.query(
-      `insert into customers (id, tenant_id, name, phone_enc, phone_bidx, email, attributes, tag_ids, owner_user_ids, source)
-       select x.id, $1, x.name, x.phone_enc, x.phone_bidx, x.email, x.attributes::jsonb, x.tag_ids::text[], $9::text[], 'import'
+      `insert into customers (id, tenant_id, name, phone_enc, phone_bidx, email, attributes, tag_nums, owner_user_ids, source)
+       select x.id, $1, x.name, x.phone_enc, x.phone_bidx, x.email, x.attributes::jsonb, x.tag_nums::int4[], $9::text[], 'import'
          from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-           as x(id, name, phone_enc, phone_bidx, email, attributes, tag_ids)`,
+           as x(id, name, phone_enc, phone_bidx, email, attributes, tag_nums)`,
       [
         s.tenantId,
         fresh.map((f) => f.id),
@@ -363,7 +365,7 @@ async function writeBatch(
         fresh.map((f) => f.m.phoneBidx),
         fresh.map((f) => f.m.email),
         fresh.map((f) => JSON.stringify(f.m.attributes)),
-        fresh.map((f) => `{${tagIdsOf(f.m.tags).join(",")}}`),
+        fresh.map((f) => `{${tagNumsOf(f.m.tags).join(",")}}`),
         imp.default_owners,
       ],
     );
@@ -384,9 +386,9 @@ async function writeBatch(
       phone_bidx: string | null;
       email: string | null;
       attributes: Record<string, AttributeValue>;
-      tag_ids: string[];
+      tag_nums: number[];
     }>(
-      "select id, name, phone_bidx, email, attributes, tag_ids from customers where id = any($1::text[]) for update",
+      "select id, name, phone_bidx, email, attributes, tag_nums from customers where id = any($1::text[]) for update",
       [existing.map((e) => e.id)],
     );
     const byId = new Map(current.map((c) => [c.id, c]));
@@ -397,7 +399,7 @@ async function writeBatch(
       phoneBidx: string | null;
       email: string | null;
       attributes: string;
-      tags: string[];
+      tags: number[];
       keepPhone: boolean;
     }> = [];
     for (const e of existing) {
@@ -426,8 +428,8 @@ async function writeBatch(
       }
       const attrs = { ...row.attributes, ...e.m.attributes };
       if (JSON.stringify(attrs) !== JSON.stringify(row.attributes)) changed.push("attributes");
-      const have = new Set(row.tag_ids);
-      const newTags = tagIdsOf(e.m.tags).filter((t) => !have.has(t));
+      const have = new Set(row.tag_nums);
+      const newTags = tagNumsOf(e.m.tags).filter((t) => !have.has(t));
       if (!changed.length && !newTags.length) continue;
       upd.push({
         id: e.id,
@@ -436,14 +438,15 @@ async function writeBatch(
         phoneBidx,
         email,
         attributes: JSON.stringify(attrs),
-        tags: [...row.tag_ids, ...newTags],
+        tags: [...row.tag_nums, ...newTags],
         keepPhone: phoneEnc === null,
       });
       if (changed.length)
         timeline.push([e.id, "customer.updated", { fields: changed, cause: "import", importId }]);
       for (const t of newTags) {
-        const tag = tagRows.find((r) => r.id === t);
-        timeline.push([e.id, "customer.tag_added", { tagId: t, tag: tag?.name ?? t, cause: "import" }]);
+        const tag = tagRows.find((r) => r.num === t);
+        if (tag)
+          timeline.push([e.id, "customer.tag_added", { tagId: tag.id, tag: tag.name, cause: "import" }]);
       }
     }
     if (upd.length) {
@@ -451,9 +454,9 @@ async function writeBatch(
         `update customers c set name = u.name,
                 phone_enc = case when u.keep then c.phone_enc else u.phone_enc end,
                 phone_bidx = case when u.keep then c.phone_bidx else u.phone_bidx end,
-                email = u.email, attributes = u.attributes::jsonb, tag_ids = u.tag_ids::text[], updated_at = now()
+                email = u.email, attributes = u.attributes::jsonb, tag_nums = u.tag_nums::int4[], updated_at = now()
            from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[])
-             as u(id, name, phone_enc, phone_bidx, email, attributes, tag_ids, keep)
+             as u(id, name, phone_enc, phone_bidx, email, attributes, tag_nums, keep)
           where c.id = u.id`,
         [
           upd.map((u) => u.id),

@@ -124,8 +124,8 @@ export function tagsRoutes(api: Api, platform: Platform) {
       req.inTenant(async (s) => {
         const tag = await getTag(s, req.params.id);
         const removed = await s.query(
-          "update customers set tag_ids = array_remove(tag_ids, $1), updated_at = now() where tag_ids @> array[$1] returning id",
-          [tag.id],
+          "update customers set tag_nums = array_remove(tag_nums, $1::int4), updated_at = now() where tag_nums @> array[$1::int4] returning id",
+          [tag.num],
         );
         await s.query("update tags set deleted_at = now() where id = $1", [tag.id]);
         await platform.audit.record(s, req.actor(), {

@@ -105,17 +105,17 @@ export async function evaluateRuleFor(
   rule: TagRuleRow,
   customerId: string,
 ): Promise<"added" | "removed" | null> {
+  const tag = (await tagsByIds(scope, [rule.tag_id])).get(rule.tag_id);
+  if (!tag) return null;
   const cond = await compileCondition(scope, rule.ast, { alias: "c", firstParam: 2 });
   const [row] = await scope.query<{ matches: boolean; tagged: boolean; owned: boolean }>(
-    `select (${cond.sql}) as matches, c.tag_ids @> array[$${cond.params.length + 2}]::text[] as tagged,
+    `select (${cond.sql}) as matches, c.tag_nums @> array[$${cond.params.length + 2}]::int4[] as tagged,
             exists (select 1 from tag_rule_assignments a where a.rule_id = $${cond.params.length + 3} and a.customer_id = c.id) as owned
        from customers c where c.id = $1 and c.merged_into is null and c.deleted_at is null`,
-    [customerId, ...cond.params, rule.tag_id, rule.id],
+    [customerId, ...cond.params, tag.num, rule.id],
   );
   if (!row) return null;
   if (row.matches && !row.tagged) {
-    const tag = (await tagsByIds(scope, [rule.tag_id])).get(rule.tag_id);
-    if (!tag) return null;
     await addTags(scope, { ...w, cause: "rule" }, customerId, [tag.name], rule.id);
     await scope.query(
       "insert into tag_rule_assignments (tenant_id, rule_id, customer_id) values ($1, $2, $3) on conflict do nothing",
@@ -148,22 +148,23 @@ export async function runRule(
   const rule = await getRule(scope, ruleId);
   if (!rule.enabled) return { added: 0, removed: 0 };
   const tag = (await tagsByIds(scope, [rule.tag_id])).get(rule.tag_id);
+  if (!tag) return { added: 0, removed: 0 };
   // Optionally only some customers (those an import batch touched); null means everyone.
   const only = options.customerIds ?? null;
   const toAdd = await compileCondition(scope, rule.ast, { alias: "c", firstParam: 3 });
   const added = await scope.query<{ id: string }>(
-    `update customers c set tag_ids = c.tag_ids || array[$1]::text[], updated_at = now()
-      where c.merged_into is null and c.deleted_at is null and not (c.tag_ids @> array[$1]::text[])
+    `update customers c set tag_nums = c.tag_nums || array[$1]::int4[], updated_at = now()
+      where c.merged_into is null and c.deleted_at is null and not (c.tag_nums @> array[$1]::int4[])
         and ($2::text[] is null or c.id = any($2::text[])) and (${toAdd.sql}) returning c.id`,
-    [rule.tag_id, only, ...toAdd.params],
+    [tag.num, only, ...toAdd.params],
   );
   const toRemove = await compileCondition(scope, rule.ast, { alias: "c", firstParam: 4 });
   const removed = await scope.query<{ id: string }>(
-    `update customers c set tag_ids = array_remove(c.tag_ids, $1), updated_at = now()
+    `update customers c set tag_nums = array_remove(c.tag_nums, $1::int4), updated_at = now()
       where c.id in (select customer_id from tag_rule_assignments where rule_id = $2)
         and ($3::text[] is null or c.id = any($3::text[]))
-        and c.tag_ids @> array[$1]::text[] and not coalesce((${toRemove.sql}), false) returning c.id`,
-    [rule.tag_id, rule.id, only, ...toRemove.params],
+        and c.tag_nums @> array[$1]::int4[] and not coalesce((${toRemove.sql}), false) returning c.id`,
+    [tag.num, rule.id, only, ...toRemove.params],
   );
   if (added.length) {
     await scope.query(
@@ -184,7 +185,7 @@ export async function runRule(
     for (const r of rows) {
       await recordCustomerEvent(scope, w.platform.events, r.id, type, {
         tagId: rule.tag_id,
-        tag: tag?.name ?? "",
+        tag: tag.name,
         cause: "rule",
         ruleId: rule.id,
       });

@@ -61,8 +61,10 @@ describe.each(dbKinds)("compileCondition on %s", (kind) => {
       }
       for (const c of customers) {
         await s.query(
-          `insert into customers (id, tenant_id, name, email, attributes, tag_ids, source, lifecycle_stage, created_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, now() - make_interval(days => $9))`,
+          `insert into customers (id, tenant_id, name, email, attributes, tag_nums, source, lifecycle_stage, created_at)
+           values ($1, $2, $3, $4, $5,
+                   (select coalesce(array_agg(t.num), '{}') from tags t where t.id = any($6::text[])),
+                   $7, $8, now() - make_interval(days => $9))`,
           [
             c.id,
             A,
@@ -93,7 +95,7 @@ describe.each(dbKinds)("compileCondition on %s", (kind) => {
     await db.tenant(B, async (s) => {
       await s.query("insert into tags (id, tenant_id, name) values ('t_vip_b', $1, 'VIP')", [B]);
       await s.query(
-        "insert into customers (id, tenant_id, name, tag_ids) values ('b01', $1, 'b', '{t_vip_b}')",
+        "insert into customers (id, tenant_id, name, tag_nums) values ('b01', $1, 'b', array[(select num from tags where id = 't_vip_b')])",
         [B],
       );
     });
@@ -162,17 +164,19 @@ describe.each(dbKinds)("compileCondition on %s", (kind) => {
     ]);
   });
 
-  it("compiles the tag fast path to array operators with bound ids only", async () => {
+  it("compiles the tag fast path to array operators with bound tag numbers only", async () => {
     const cond = await db.tenant(A, (s) =>
       compileCondition(s, parseSegment('tag("VIP") AND tag("Gold") AND NOT tag("流失")'), {
         alias: "x",
         firstParam: 3,
       }),
     );
-    expect(cond.sql).toBe("(x.tag_ids @> $3::text[] AND NOT (x.tag_ids && $4::text[]))");
-    expect(cond.params).toEqual([["t_vip", "t_gold"], ["t_churn"]]);
+    const nums = await db.tenant(A, (s) => s.query<{ id: string; num: number }>("select id, num from tags"));
+    const num = (id: string) => nums.find((t) => t.id === id)!.num;
+    expect(cond.sql).toBe("(x.tag_nums @> $3::int4[] AND NOT (x.tag_nums && $4::int4[]))");
+    expect(cond.params).toEqual([[num("t_vip"), num("t_gold")], [num("t_churn")]]);
     const or = await db.tenant(A, (s) => compileCondition(s, parseSegment('tag("VIP") OR tag("Gold")')));
-    expect(or.sql).toBe("(c.tag_ids && $1::text[])");
+    expect(or.sql).toBe("(c.tag_nums && $1::int4[])");
   });
 
   it("keeps every literal out of the SQL text", async () => {

@@ -9,10 +9,10 @@ import type { Scope } from "../../../platform/db/index.ts";
  * Semantics are two-valued: a predicate on a missing attribute is false, so `NOT p` is exactly the
  * customers `p` does not match (`attr.city != "上海"` includes customers with no city).
  *
- * Tags are matched by name (case-insensitively, like the unique index on tags) and resolved to ids
- * of the scope's tenant; an unknown tag is simply false and is reported in `warnings`. Tag tests in
- * one AND become one `tag_ids @> ids` (GIN) plus one `NOT tag_ids && ids`; in one OR,
- * `tag_ids && ids` plus `NOT tag_ids @> ids`.
+ * Tags are matched by name (case-insensitively, like the unique index on tags) and resolved to the
+ * numbers (`tags.num`) of the scope's tenant; an unknown tag is simply false and is reported in
+ * `warnings`. Tag tests in one AND become one `tag_nums @> nums` (GIN) plus one
+ * `NOT tag_nums && nums`; in one OR, `tag_nums && nums` plus `NOT tag_nums @> nums`.
  */
 export interface CompileOptions {
   alias?: string;
@@ -49,7 +49,7 @@ export async function compileCondition(
 ): Promise<CompiledCondition> {
   const alias = options.alias ?? "c";
   if (!/^[a-z_][a-z0-9_]*$/i.test(alias)) throw new Error(`invalid alias ${alias}`);
-  const tagIds = await resolveTags(scope, collectTags(ast));
+  const tagNums = await resolveTags(scope, collectTags(ast));
   // Values get placeholders while compiling; branches may be pruned afterwards, so the $n numbers
   // are given at the end to the placeholders that survived, in order of appearance.
   const values: unknown[] = [];
@@ -58,10 +58,10 @@ export async function compileCondition(
     return `⟦${values.length - 1}⟧${cast}`;
   };
   const c = (col: string) => `${alias}.${col}`;
-  const warnings: SegmentWarning[] = [...tagIds.values()]
-    .filter((t) => t.id === null)
+  const warnings: SegmentWarning[] = [...tagNums.values()]
+    .filter((t) => t.num === null)
     .map((t) => ({ code: "unknown_tag" as const, message: `tag "${t.name}" does not exist`, tag: t.name }));
-  const idOf = (name: string) => tagIds.get(name.toLowerCase())?.id ?? null;
+  const numOf = (name: string) => tagNums.get(name.toLowerCase())?.num ?? null;
 
   const not = (p: Piece): Piece => {
     if (p === TRUE) return FALSE;
@@ -72,8 +72,10 @@ export async function compileCondition(
   const predicate = (e: SegmentPredicate): Piece => {
     switch (e.type) {
       case "tag": {
-        const id = idOf(e.name);
-        return id ? { sql: `${c("tag_ids")} @> ${param([id], "::text[]")}`, nullable: false } : FALSE;
+        const num = numOf(e.name);
+        return num === null
+          ? FALSE
+          : { sql: `${c("tag_nums")} @> ${param([num], "::int4[]")}`, nullable: false };
       }
       case "has_event":
         return { sql: `EXISTS (${eventsFrom(e.event, e.within)})`, nullable: false };
@@ -153,8 +155,8 @@ export async function compileCondition(
     const absorbing = isAnd ? FALSE : TRUE;
     const neutral = isAnd ? TRUE : FALSE;
     // Tag tests of this node are gathered into at most two array tests.
-    const pos: string[] = [];
-    const neg: string[] = [];
+    const pos: number[] = [];
+    const neg: number[] = [];
     const rest: SegmentExpr[] = [];
     for (const item of e.items) {
       const tag =
@@ -163,24 +165,24 @@ export async function compileCondition(
         rest.push(item);
         continue;
       }
-      const id = idOf(tag.name);
+      const num = numOf(tag.name);
       const negated = item.type === "not";
       // Unknown tag: false, so `tag` absorbs an AND and `NOT tag` absorbs an OR; otherwise it drops out.
-      if (!id) {
+      if (num === null) {
         if (negated === isAnd) continue;
         return absorbing;
       }
-      (negated ? neg : pos).push(id);
+      (negated ? neg : pos).push(num);
     }
     const pieces: Piece[] = [];
     if (pos.length)
       pieces.push({
-        sql: `${c("tag_ids")} ${isAnd ? "@>" : "&&"} ${param(uniq(pos), "::text[]")}`,
+        sql: `${c("tag_nums")} ${isAnd ? "@>" : "&&"} ${param(uniq(pos), "::int4[]")}`,
         nullable: false,
       });
     if (neg.length)
       pieces.push({
-        sql: `NOT (${c("tag_ids")} ${isAnd ? "&&" : "@>"} ${param(uniq(neg), "::text[]")})`,
+        sql: `NOT (${c("tag_nums")} ${isAnd ? "&&" : "@>"} ${param(uniq(neg), "::int4[]")})`,
         nullable: false,
       });
     for (const item of rest) {
@@ -216,7 +218,7 @@ export async function compileCondition(
   return { sql, params, warnings };
 }
 
-const uniq = (xs: string[]) => [...new Set(xs)];
+const uniq = <T>(xs: T[]) => [...new Set(xs)];
 
 function interval(d: string): string {
   return `${d.slice(0, -1)} ${d.endsWith("d") ? "days" : "hours"}`;
@@ -234,16 +236,16 @@ function collectTags(e: SegmentExpr, out = new Map<string, string>()): Map<strin
 async function resolveTags(
   scope: Scope,
   names: Map<string, string>,
-): Promise<Map<string, { name: string; id: string | null }>> {
-  const map = new Map([...names].map(([lower, name]) => [lower, { name, id: null as string | null }]));
+): Promise<Map<string, { name: string; num: number | null }>> {
+  const map = new Map([...names].map(([lower, name]) => [lower, { name, num: null as number | null }]));
   if (names.size === 0) return map;
-  const rows = await scope.query<{ id: string; lname: string }>(
-    "SELECT id, lower(name) AS lname FROM tags WHERE lower(name) = ANY($1::text[]) AND deleted_at IS NULL",
+  const rows = await scope.query<{ num: number; lname: string }>(
+    "SELECT num, lower(name) AS lname FROM tags WHERE lower(name) = ANY($1::text[]) AND deleted_at IS NULL",
     [[...names.keys()]],
   );
   for (const r of rows) {
     const t = map.get(r.lname);
-    if (t) t.id = r.id;
+    if (t) t.num = r.num;
   }
   return map;
 }

@@ -242,7 +242,10 @@ async function pageCustomers(
 ) {
   const n = cond.params.length;
   const rows = await scope.query<MemberRow>(
-    `SELECT c.id, c.name, c.tag_ids FROM customers c
+    `SELECT c.id, c.name,
+            ARRAY(SELECT t.id FROM unnest(c.tag_nums) WITH ORDINALITY AS u(num, ord)
+                    JOIN tags t ON t.num = u.num ORDER BY u.ord) AS tag_ids
+       FROM customers c
       WHERE ${live("c")} AND ${cond.sql} AND ($${n + 2}::text IS NULL OR c.id < $${n + 2})
       ORDER BY c.id DESC LIMIT $${n + 1}`,
     [...cond.params, q.limit + 1, q.cursor ?? null],
