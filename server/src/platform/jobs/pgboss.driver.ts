@@ -575,7 +575,9 @@ const insertJobsSql = `
     retry_limit, retry_delay, retry_backoff, dead_letter, policy
   )
   select j.id, j.queue, j.data, j.priority,
-    coalesce(j.start_after, now()),
+    -- An immediate job is ready at once: PGlite's clock ticks in milliseconds, so "now()" here can
+    -- equal the "now()" of a fetch that follows within the same millisecond, which would skip it.
+    coalesce(j.start_after, now() - interval '1 millisecond'),
     now() + j.ord * interval '1 microsecond',
     coalesce(q.expire_seconds, $2::int) * interval '1s',
     coalesce(j.start_after, now()) + cast(coalesce((q.retention_minutes * 60)::text, $3::text) as interval),
