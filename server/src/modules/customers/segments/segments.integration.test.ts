@@ -1,30 +1,15 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Siyu, startSiyu } from "../../../boot.ts";
-import { modules } from "../../../modules.ts";
-import type { Api, Module } from "../../../platform/platform.ts";
-import { adminEmail, adminPassword } from "../../../testing/app-harness.ts";
-import { dbKinds, freshDatabase } from "../../../testing/databases.ts";
+import type { Siyu } from "../../../boot.ts";
+import type { Api } from "../../../platform/platform.ts";
+import { adminEmail, adminPassword, startTestApp, type TestApp } from "../../../testing/app-harness.ts";
+import { dbKinds } from "../../../testing/databases.ts";
 import { segmentMemberIds, segmentWhere } from "./index.ts";
-import { segmentsRoutes } from "./segments.routes.ts";
-
-// Registers the segment routes unless the customers module already does.
-const segmentsTestModule: Module = {
-  name: "segments-test",
-  routes(api, platform) {
-    if (!api.hasRoute({ method: "GET", url: "/api/segments" })) segmentsRoutes(api, platform);
-  },
-};
 
 describe.each(dbKinds)("segments HTTP API on %s", (kind) => {
+  let t: TestApp;
   let siyu: Siyu;
   let app: Api;
-  let drop: () => Promise<void>;
-  let dataDir: string;
   let owner: string;
   let tenantId: string;
   const ids: Record<string, string> = {};
@@ -51,23 +36,9 @@ describe.each(dbKinds)("segments HTTP API on %s", (kind) => {
   };
 
   beforeAll(async () => {
-    const fresh = await freshDatabase(kind);
-    drop = fresh.drop;
-    dataDir = mkdtempSync(join(tmpdir(), "siyu-seg-"));
-    siyu = await startSiyu({
-      db: fresh.db,
-      modules: [...modules, segmentsTestModule],
-      env: {
-        SIYU_DATA_DIR: dataDir,
-        SIYU_ADMIN_EMAIL: adminEmail,
-        SIYU_ADMIN_PASSWORD: adminPassword,
-        SIYU_DEMO: "0",
-        SIYU_MASTER_KEY: randomBytes(32).toString("base64"),
-        LOG_LEVEL: "silent",
-        ...(fresh.url ? { DATABASE_URL: fresh.url } : {}),
-      },
-    });
-    app = siyu.app!;
+    t = await startTestApp(kind);
+    siyu = t.siyu;
+    app = t.app;
     const session = await login(adminEmail, adminPassword);
     owner = session.token;
     tenantId = session.user.tenantId;
@@ -95,9 +66,7 @@ describe.each(dbKinds)("segments HTTP API on %s", (kind) => {
     });
   });
   afterAll(async () => {
-    await siyu?.stop();
-    await drop?.();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await t?.close();
   });
 
   it("previews an expression with count, sample and warnings", async () => {
