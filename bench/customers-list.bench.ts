@@ -13,7 +13,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { type Siyu, startSiyu } from "../server/src/boot.ts";
 import { toDtos } from "../server/src/modules/customers/customers.service.ts";
 import { listCustomers } from "../server/src/modules/customers/list.ts";
@@ -23,7 +22,7 @@ import { openPglite } from "../server/src/platform/db/pglite.ts";
 import { openPostgres } from "../server/src/platform/db/postgres.ts";
 import type { AuthContext } from "../server/src/platform/http/auth-context.ts";
 import type { Platform } from "../server/src/platform/platform.ts";
-import { type BenchResult, type Figure, freshPostgres, type Ratio, round } from "./lib.ts";
+import { type BenchResult, type Figure, freshPostgres, type Ratio, round, runIfMain } from "./lib.ts";
 
 const rows = Number(process.env.CUSTOMERS_LIST_BENCH_ROWS ?? 1_000_000);
 const pgliteRows = Number(process.env.CUSTOMERS_LIST_BENCH_PGLITE_ROWS ?? rows);
@@ -353,10 +352,4 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await run();
-  for (const f of result.figures) console.log(`${f.label}: ${round(f.value, 4)} ${f.unit}`);
-  for (const r of result.ratios) console.log(`${r.label}: ${round(r.value)}× (${r.baseline})`);
-  if (result.notes) console.log(result.notes);
-  process.exit(0);
-}
+await runIfMain(import.meta.url, run);

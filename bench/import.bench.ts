@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { pathToFileURL } from "node:url";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { startSiyu } from "../server/src/boot.ts";
 import { markStarted, setMapping } from "../server/src/modules/customers/import/import.service.ts";
@@ -22,7 +21,7 @@ import { importTuning, processImport, stageUpload } from "../server/src/modules/
 import type { Database } from "../server/src/platform/db/index.ts";
 import { openPglite } from "../server/src/platform/db/pglite.ts";
 import { openPostgres } from "../server/src/platform/db/postgres.ts";
-import { type BenchResult, type Figure, freshPostgres, type Ratio, round } from "./lib.ts";
+import { type BenchResult, type Figure, freshPostgres, type Ratio, round, runIfMain } from "./lib.ts";
 
 const tagPool = ["VIP", "新客", "老客", "广州", "上海", "北京", "活动A", "活动B", "高价值", "流失风险"];
 
@@ -210,7 +209,4 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const r = await run();
-  console.log(JSON.stringify(r, null, 2));
-}
+await runIfMain(import.meta.url, run);

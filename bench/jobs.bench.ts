@@ -7,7 +7,6 @@
 // Run alone: `node --import tsx bench/jobs.bench.ts`, or with the others: `npm run bench jobs`.
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Database } from "../server/src/platform/db/index.ts";
@@ -18,7 +17,7 @@ import { createBullQueue } from "../server/src/platform/jobs/bullmq.driver.ts";
 import type { JobQueue } from "../server/src/platform/jobs/jobs.ts";
 import { createPgBossQueue } from "../server/src/platform/jobs/pgboss.driver.ts";
 import { dropRedisKeys } from "../server/src/testing/redis.ts";
-import { type BenchResult, type Figure, freshPostgres, median, type Ratio, round } from "./lib.ts";
+import { type BenchResult, type Figure, freshPostgres, median, type Ratio, round, runIfMain } from "./lib.ts";
 
 const jobsPerRep = 2000;
 const reps = 3;
@@ -247,10 +246,4 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await run();
-  console.table(result.figures);
-  console.table(result.ratios);
-  if (result.notes) console.log(result.notes);
-  process.exit(0);
-}
+await runIfMain(import.meta.url, run);

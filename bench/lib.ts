@@ -74,3 +74,17 @@ export async function freshPostgres(
     },
   };
 }
+
+/**
+ * Lets a bench file run on its own (`node --import tsx bench/x.bench.ts`): when `moduleUrl` is the
+ * script node was started with, runs the bench and prints its figures and ratios.
+ */
+export async function runIfMain(moduleUrl: string, run: () => Promise<BenchResult>): Promise<void> {
+  const { pathToFileURL } = await import("node:url");
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(process.argv[1]).href) return;
+  const result = await run();
+  for (const f of result.figures) console.log(`${f.label}: ${round(f.value, 4)} ${f.unit}`);
+  for (const r of result.ratios) console.log(`${r.label}: ${round(r.value)}× (${r.baseline})`);
+  if (result.notes) console.log(result.notes);
+  process.exit(0);
+}

@@ -5,7 +5,6 @@
 // Run alone: `node --import tsx bench/outbox.bench.ts`, or with the others: `npm run bench outbox`.
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import type { Database } from "../server/src/platform/db/index.ts";
 import { migrate } from "../server/src/platform/db/migrate.ts";
 import { openPglite } from "../server/src/platform/db/pglite.ts";
@@ -15,7 +14,7 @@ import { createBullQueue } from "../server/src/platform/jobs/bullmq.driver.ts";
 import type { JobQueue } from "../server/src/platform/jobs/jobs.ts";
 import { createPgBossQueue } from "../server/src/platform/jobs/pgboss.driver.ts";
 import { dropRedisKeys } from "../server/src/testing/redis.ts";
-import { type BenchResult, type Figure, freshPostgres, median, type Ratio, round } from "./lib.ts";
+import { type BenchResult, type Figure, freshPostgres, median, type Ratio, round, runIfMain } from "./lib.ts";
 
 const events = 1000; // per repetition
 const eventsPerTransaction = 50;
@@ -186,10 +185,4 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await run();
-  console.table(result.figures);
-  console.table(result.ratios);
-  if (result.notes) console.log(result.notes);
-  process.exit(0);
-}
+await runIfMain(import.meta.url, run);

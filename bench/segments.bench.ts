@@ -9,14 +9,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { compileCondition } from "../server/src/modules/customers/segments/compile.ts";
 import { parseSegment } from "../server/src/modules/customers/segments/parse.ts";
 import type { Database } from "../server/src/platform/db/index.ts";
 import { migrate } from "../server/src/platform/db/migrate.ts";
 import { openPglite } from "../server/src/platform/db/pglite.ts";
 import { openPostgres } from "../server/src/platform/db/postgres.ts";
-import { type BenchResult, type Figure, freshPostgres, median, type Ratio, round } from "./lib.ts";
+import { type BenchResult, type Figure, freshPostgres, median, type Ratio, runIfMain } from "./lib.ts";
 
 const tenantId = "ten_bench";
 const reps = 9;
@@ -195,10 +194,4 @@ export async function run(): Promise<BenchResult> {
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const result = await run();
-  for (const f of result.figures) console.log(`${f.label}: ${round(f.value, 4)} ${f.unit}`);
-  for (const r of result.ratios) console.log(`${r.label}: ${round(r.value)}× (${r.baseline})`);
-  if (result.notes) console.log(result.notes);
-  process.exit(0);
-}
+await runIfMain(import.meta.url, run);
