@@ -350,7 +350,7 @@ describe("WeCom client over real HTTP", () => {
     const c = client({ timeoutMs: 2_000 });
     wecom.script("gettoken", { delayMs: 300 });
     const controller = new AbortController();
-    const first = c.call("GET", "/cgi-bin/department/list", { signal: controller.signal });
+    const first = c.org.departments(undefined, { signal: controller.signal });
     const second = c.org.departments();
     setTimeout(() => controller.abort(), 50);
     const started = Date.now();
