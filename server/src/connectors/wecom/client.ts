@@ -1,4 +1,10 @@
-import { type ApiClient, type CallOptions, createApiClient, type HttpMethod } from "../shared/api-client.ts";
+import {
+  type ApiClient,
+  type CallOptions,
+  createApiClient,
+  type HttpMethod,
+  type LimitOptions,
+} from "../shared/api-client.ts";
 import type { BreakerState } from "../shared/circuit-breaker.ts";
 import { paginate } from "../shared/paginate.ts";
 import { WecomApiError, wecomErrcodes } from "./errors.ts";
@@ -6,8 +12,11 @@ import type * as W from "./types.ts";
 
 const c = wecomErrcodes;
 
-/** Stays under WeCom's documented 10,000 calls/min per corp per API with room for other tools. */
-const defaultLimits = {
+/**
+ * Stays under WeCom's documented 10,000 calls/min per corp per API, leaving room for other tools.
+ * `options.limits` replaces these as a whole; spread them to change one.
+ */
+export const wecomDefaultLimits: LimitOptions = {
   perApi: { limit: 5_000, windowMs: 60_000 },
   perAccount: { limit: 20_000, windowMs: 60_000 },
 };
@@ -146,7 +155,7 @@ export function createWecomClient(options: W.WecomClientOptions): WecomClient {
       throttled: [c.frequencyExceeded],
     },
     limiter: options.limiter,
-    limits: options.limits ?? defaultLimits,
+    limits: options.limits ?? wecomDefaultLimits,
     timeoutMs: options.timeoutMs,
     retry: options.retry,
     breaker: options.breaker,
