@@ -38,6 +38,8 @@ export interface CallbackSenderOptions {
   retryDelayMs?: number;
   /** WeCom retries up to 3 times. */
   retries?: number;
+  /** Longest time a reordered (held) event waits for its window to fill, ms. */
+  holdMs?: number;
 }
 
 const recordCap = 10_000;
@@ -58,12 +60,14 @@ export class CallbackSender {
   readonly #pending = new Set<Promise<void>>();
   readonly #pendingByCorp = new Map<string, Set<Promise<void>>>();
   #stopped = false;
+  readonly #holdMs: number;
 
   constructor(options: CallbackSenderOptions) {
     this.#clock = options.clock;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#retryDelayMs = options.retryDelayMs ?? 1000;
     this.#retries = options.retries ?? 3;
+    this.#holdMs = options.holdMs ?? 2000;
   }
 
   deliveries(corpId: string): CallbackDelivery[] {
@@ -106,6 +110,8 @@ export class CallbackSender {
       this.#held.set(corp.corpId, held);
       held.push({ corp, record });
       if (held.length >= window) this.#release(corp.corpId);
+      // A window that never fills must not hold events forever: release what is held after a while.
+      else if (held.length === 1) setTimeout(() => this.#release(corp.corpId), this.#holdMs).unref();
     } else {
       this.#start(corp, record);
     }
