@@ -30,7 +30,7 @@ const queries = [
   "",
   "userid=%00",
   "userid=a&userid=b",
-  "external_userid=" + "x".repeat(2000),
+  `external_userid=${"x".repeat(2000)}`,
   "id=abc",
   "cursor=eyJhIjoiZ2V0IiwiaSI6LTF9",
   "jobid=",
