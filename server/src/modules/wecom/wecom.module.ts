@@ -1,5 +1,6 @@
 import { registerEncryptedColumn } from "../../platform/crypto/index.ts";
 import type { Module } from "../../platform/platform.ts";
+import { defineEventProcessing, sweepEventsJob } from "./jobs/process-event.job.ts";
 import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
 import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
 import { encryptedSettingColumns } from "./settings.service.ts";
@@ -7,15 +8,22 @@ import { encryptedSettingColumns } from "./settings.service.ts";
 /** The WeCom engine (SPEC §2): settings, callbacks, event processing and sync. */
 export const wecomModule: Module = {
   name: "wecom",
-  setup() {
+  setup(platform) {
     for (const column of encryptedSettingColumns) {
       registerEncryptedColumn({ table: "wecom_settings", idColumn: "tenant_id", column });
     }
+    defineEventProcessing(platform);
   },
   routes(api, platform) {
     wecomSettingsRoutes(api, platform);
   },
   async callbacks(app, platform) {
     await wecomCallbackRoutes(app, platform);
+  },
+  async started(platform) {
+    if (platform.config.role !== "api") {
+      // Catches event tasks whose job was lost between commit and send (a crash), every minute.
+      await platform.jobs.schedule(sweepEventsJob, "* * * * *", {});
+    }
   },
 };
