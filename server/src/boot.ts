@@ -10,6 +10,7 @@ import { buildApp } from "./platform/http/app.ts";
 import { createJobQueue } from "./platform/jobs/index.ts";
 import { createLogger } from "./platform/logger.ts";
 import type { Api, Module, Platform } from "./platform/platform.ts";
+import { createRateLimiter } from "./platform/ratelimit/index.ts";
 
 export interface Siyu {
   platform: Platform;
@@ -44,7 +45,8 @@ export async function startSiyu(options: StartOptions = {}): Promise<Siyu> {
   const jobs = createJobQueue({ config, db, log });
   const events = createEventBus({ db, jobs, log });
   const inbox = createInbox({ db, jobs, log });
-  const platform: Platform = { config, log, db, jobs, events, inbox, crypto, audit };
+  const limits = createRateLimiter(config);
+  const platform: Platform = { config, log, db, jobs, events, inbox, crypto, audit, limits };
   const modules = options.modules ?? allModules;
 
   for (const m of modules) await m.setup?.(platform);
@@ -101,6 +103,7 @@ export async function startSiyu(options: StartOptions = {}): Promise<Siyu> {
       await inbox.stop();
       await events.stop();
       await jobs.stop(5000);
+      await limits.close();
       redis?.disconnect();
       if (!options.db) await db.close();
     },

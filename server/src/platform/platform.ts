@@ -8,6 +8,7 @@ import type { Database } from "./db/index.ts";
 import type { EventBus, Inbox } from "./events/events.ts";
 import type { JobQueue } from "./jobs/jobs.ts";
 import type { Logger } from "./logger.ts";
+import type { RateLimiter } from "./ratelimit/index.ts";
 
 /** The kernel every module is given. Modules never construct infrastructure themselves. */
 export interface Platform {
@@ -19,6 +20,8 @@ export interface Platform {
   inbox: Inbox;
   crypto: CryptoRuntime;
   audit: AuditLog;
+  /** Rate limits shared by every process (Redis in cluster mode), e.g. outside platforms' API budgets. */
+  limits: RateLimiter;
 }
 
 /** The `/api` Fastify scope with zod typing. */

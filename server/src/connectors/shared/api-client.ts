@@ -155,8 +155,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const accountBreaker = breaker;
   const makeError = options.createError ?? ((init: ApiErrorInit) => new ApiError(init));
   // The secret is scrubbed from every message, and so is the token held now (errmsgs can echo input).
-  const fail = (init: Omit<ApiErrorInit, "platform">) =>
-    makeError({ ...init, platform, errmsg: scrub(init.errmsg, [secret, tokens.peek(tokenKey)]) });
+  const fail = (init: Omit<ApiErrorInit, "platform">, usedToken?: string | null) =>
+    makeError({
+      ...init,
+      platform,
+      errmsg: scrub(init.errmsg, [secret, tokens.peek(tokenKey), usedToken ?? undefined]),
+    });
 
   function buildUrl(path: string, query: Record<string, QueryValue> | undefined, token?: string): URL {
     const url = new URL(`${apiBase}${path.startsWith("/") ? path : `/${path}`}`);
@@ -185,15 +189,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const started = Date.now();
     const errorOf = (kind: ApiErrorKind, errcode: number, errmsg: string, httpStatus?: number) =>
-      fail({
-        api,
-        kind,
-        errcode,
-        errmsg,
-        httpStatus,
-        attempts: attempt,
-        retryable: isRetryable(kind, errcode, httpStatus),
-      });
+      fail(
+        {
+          api,
+          kind,
+          errcode,
+          errmsg,
+          httpStatus,
+          attempts: attempt,
+          retryable: isRetryable(kind, errcode, httpStatus),
+        },
+        url.searchParams.get(tokenParam),
+      );
     let res: Response;
     let text: string;
     try {
