@@ -16,7 +16,13 @@ export function wecomClient(platform: Platform, s: WecomCorpSettings, kind: Weco
   const key = `${s.apiBase}\u0000${s.corpId}\u0000${secret}`;
   let client = clients.get(key);
   if (!client) {
-    client = createWecomClient({ apiBase: s.apiBase, corpId: s.corpId, secret, log: platform.log });
+    client = createWecomClient({
+      apiBase: s.apiBase,
+      corpId: s.corpId,
+      secret,
+      log: platform.log,
+      limiter: platform.limits,
+    });
     clients.set(key, client);
   }
   return client;

@@ -3,6 +3,7 @@ import type { Module } from "../../platform/platform.ts";
 import { defineEventProcessing, sweepEventsJob } from "./jobs/process-event.job.ts";
 import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
 import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
+import { wecomReadRoutes } from "./routes/wecom.routes.ts";
 import { encryptedSettingColumns } from "./settings.service.ts";
 
 /** The WeCom engine (SPEC §2): settings, callbacks, event processing and sync. */
@@ -16,6 +17,7 @@ export const wecomModule: Module = {
   },
   routes(api, platform) {
     wecomSettingsRoutes(api, platform);
+    wecomReadRoutes(api, platform);
   },
   async callbacks(app, platform) {
     await wecomCallbackRoutes(app, platform);

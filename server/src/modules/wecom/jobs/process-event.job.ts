@@ -302,6 +302,10 @@ export function defineEventProcessing(platform: Platform) {
           [inboxId],
         );
         if (locked?.status !== "pending") return;
+        // Events of one contact or chat apply one at a time (WeCom delivers them concurrently).
+        const subject = str(task.payload, "ExternalUserID") || str(task.payload, "ChatId");
+        if (subject)
+          await s.query("select pg_advisory_xact_lock(hashtext($1))", [`wecom:${tenantId}:${subject}`]);
         await applyEvent(
           s,
           platform,
