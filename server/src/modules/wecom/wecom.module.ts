@@ -1,6 +1,7 @@
 import { registerEncryptedColumn } from "../../platform/crypto/index.ts";
 import type { Module } from "../../platform/platform.ts";
 import { defineEventProcessing, sweepEventsJob } from "./jobs/process-event.job.ts";
+import { defineSyncJobs } from "./jobs/sync.job.ts";
 import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
 import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
 import { wecomReadRoutes } from "./routes/wecom.routes.ts";
@@ -14,6 +15,7 @@ export const wecomModule: Module = {
       registerEncryptedColumn({ table: "wecom_settings", idColumn: "tenant_id", column });
     }
     defineEventProcessing(platform);
+    defineSyncJobs(platform);
   },
   routes(api, platform) {
     wecomSettingsRoutes(api, platform);

@@ -5,15 +5,45 @@ import {
   wecomGroupSchema,
   wecomList,
   wecomStaffSchema,
+  wecomSyncRunSchema,
+  wecomSyncStartSchema,
 } from "@siyu/contracts";
+import { z } from "zod";
 import type { Api, Platform } from "../../../platform/platform.ts";
+import { listRuns, startSync } from "../jobs/sync.job.ts";
 
 /** Keyset cursor over a text column: the last value seen. */
 const cursorOf = <T>(rows: T[], limit: number, key: (r: T) => string) =>
   rows.length > limit ? key(rows[limit - 1] as T) : null;
 
 /** Read routes of the WeCom engine: staff, groups, processed events and alerts. */
-export function wecomReadRoutes(api: Api, _platform: Platform) {
+export function wecomReadRoutes(api: Api, platform: Platform) {
+  api.post(
+    "/wecom/sync",
+    {
+      config: { permission: "settings.manage" },
+      schema: { tags: ["wecom"], body: wecomSyncStartSchema, response: { 202: wecomSyncRunSchema } },
+    },
+    async (req, reply) => {
+      const auth = req.caller();
+      const run = await startSync(platform, auth.tenantId, req.body.kind, auth.userId);
+      return reply.status(202).send(run);
+    },
+  );
+
+  api.get(
+    "/wecom/sync",
+    {
+      config: { permission: "settings.read" },
+      schema: {
+        tags: ["wecom"],
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+        response: { 200: z.object({ items: z.array(wecomSyncRunSchema), nextCursor: z.null() }) },
+      },
+    },
+    async (req) => ({ items: await req.inTenant((s) => listRuns(s, req.query.limit)), nextCursor: null }),
+  );
+
   api.get(
     "/wecom/staff",
     {
