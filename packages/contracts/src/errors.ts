@@ -27,6 +27,10 @@ export const errorStatus = {
   key_rotation_running: 409,
   // customers / segments
   invalid_expression: 400,
+  // wecom
+  callback_rejected: 400,
+  wecom_not_configured: 409,
+  wecom_api_error: 502,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

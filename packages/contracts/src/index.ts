@@ -4,3 +4,4 @@ export * from "./errors.ts";
 export * from "./roles.ts";
 export * from "./segments.ts";
 export * from "./web-extra.ts";
+export * from "./wecom.ts";

@@ -186,3 +186,14 @@ async function assertDepartment(scope: Scope, id: string) {
 function dedupe<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
+
+/** Active users of the scope's tenant by lower-cased e-mail (to link outside accounts to logins). */
+export async function userIdsByEmail(scope: Scope, emails: string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(emails.map((e) => e.trim().toLowerCase()).filter(Boolean))];
+  if (wanted.length === 0) return new Map();
+  const rows = await scope.query<{ id: string; email: string }>(
+    "select id, lower(email) as email from users where lower(email) = any($1::text[]) and deleted_at is null and status = 'active'",
+    [wanted],
+  );
+  return new Map(rows.map((r) => [r.email, r.id]));
+}

@@ -47,6 +47,11 @@ const schema = z.object({
   SIYU_SESSION_HOURS: z.coerce.number().int().positive().default(12),
   /** Directory of the built web console; served at `/` when present. */
   SIYU_WEB_DIR: z.string().optional(),
+  /**
+   * Platform callbacks (WeCom) whose signed timestamp is further than this from now, in seconds, are
+   * refused as replays. Default 300; needs an NTP-synced clock.
+   */
+  SIYU_CALLBACK_TOLERANCE_S: z.coerce.number().int().positive().default(300),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -69,6 +74,8 @@ export interface Config {
   bodyLimit: number;
   sessionHours: number;
   webDir: string | undefined;
+  /** Largest accepted |now − timestamp| of a signed platform callback, in seconds. */
+  callbackToleranceS: number;
   /** `embedded` when PGlite is used. */
   mode: "embedded" | "cluster";
 }
@@ -106,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: c.SIYU_BODY_LIMIT,
     sessionHours: c.SIYU_SESSION_HOURS,
     webDir: c.SIYU_WEB_DIR ?? (existsSync(defaultWeb) ? defaultWeb : undefined),
+    callbackToleranceS: c.SIYU_CALLBACK_TOLERANCE_S,
     mode,
   };
 }

@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type StandaloneWecomSandbox, startWecomSandbox } from "../../../sandbox/wecom/index.ts";
+import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
+import { dbKinds } from "../../../testing/databases.ts";
+
+const token = "SandboxToken42";
+const encodingAesKey = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut";
+
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  ms = 60_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe.each(dbKinds)("WeCom sync and callbacks against the sandbox (%s)", (kind) => {
+  let t: TestApp;
+  let sb: StandaloneWecomSandbox;
+  let owner: string;
+  let tenantId: string;
+  let corpId: string;
+  let agentUserId: string;
+  let appUrl: string;
+
+  const sim = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${sb.url}/_sim${path}`, {
+      method,
+      ...(body !== undefined
+        ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } }
+        : {}),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    sb = await startWecomSandbox({ callbackRetryDelayMs: 20 });
+    t = await startTestApp(kind);
+    appUrl = await t.app.listen({ port: 0, host: "127.0.0.1" });
+    owner = await t.login();
+    tenantId = (await t.call("GET", "/api/auth/me", { token: owner })).json().user.tenantId;
+    const agent = await t.call("POST", "/api/users", {
+      token: owner,
+      body: { email: "zhangsan@corp.example", password: "Agent-Passw0rd", name: "张三", roles: ["agent"] },
+    });
+    expect(agent.statusCode).toBe(201);
+    agentUserId = agent.json().id;
+    const members = [
+      {
+        userid: "zhangsan",
+        name: "张三",
+        department: [1],
+        email: "zhangsan@corp.example",
+        customerContact: true,
+      },
+      ...["lisi", "wangwu", "zhaoliu", "sunqi"].map((u) => ({
+        userid: u,
+        name: u,
+        department: [1],
+        customerContact: true,
+      })),
+    ];
+    const corp = await sim("POST", "/corps", {
+      corpName: "测试企业",
+      members,
+      callback: { url: `${appUrl}/callbacks/wecom/${tenantId}`, token, encodingAesKey },
+    });
+    expect(corp.status).toBe(201);
+    corpId = corp.json.corpId as string;
+    const put = await t.call("PUT", "/api/settings/wecom", {
+      token: owner,
+      body: {
+        corpId,
+        agentId: String(corp.json.agentId ?? 1000002),
+        secret: corp.json.appSecret,
+        contactSecret: corp.json.contactSecret,
+        callbackToken: token,
+        encodingAesKey,
+        apiBase: sb.url,
+      },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const seeded = await sim("POST", `/corps/${corpId}/seed`, { count: 500, tagsPerContact: 2 });
+    expect(seeded.status).toBe(200);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await sb?.close();
+  });
+
+  it("a full sync pages ~500 contacts over 5 staff and survives a WeCom error mid-sync", async () => {
+    // Group listing (the last step) fails three times: the client's own retries give up, the run's
+    // job is retried and resumes at that step instead of starting over.
+    const fault = await sim("POST", `/corps/${corpId}/faults`, {
+      api: "externalcontact/groupchat/list",
+      times: 3,
+      errcode: -1,
+    });
+    expect(fault.status).toBe(201);
+    const started = await t.call("POST", "/api/wecom/sync", { token: owner, body: { kind: "all" } });
+    expect(started.statusCode).toBe(202);
+    const runId = started.json().id as string;
+    const run = await waitFor(
+      "sync run",
+      async () => {
+        const list = (await t.call("GET", "/api/wecom/sync", { token: owner })).json();
+        const r = list.items.find((x: { id: string }) => x.id === runId);
+        return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
+      },
+      120_000,
+    );
+    expect(run.status).toBe("completed");
+    expect(run.attempts).toBe(2);
+    expect(run.progress).toMatchObject({
+      staff: 5,
+      followUsers: 5,
+      relations: 500,
+      contacts: 500,
+      customersCreated: 500,
+    });
+    // 500 relations at 100 per page over 5 members: at least 5 pages, each applied once.
+    expect(run.progress.contactPages).toBeGreaterThanOrEqual(5);
+    expect(run.progress.tags).toBe(6);
+
+    const staff = (await t.call("GET", "/api/wecom/staff", { token: owner })).json();
+    expect(staff.items).toHaveLength(5);
+    const zhangsan = staff.items.find((s: { userid: string }) => s.userid === "zhangsan");
+    expect(zhangsan).toMatchObject({ userId: agentUserId, hasContactPermission: true, contacts: 100 });
+
+    const customers = await t.siyu.platform.db.query<{ n: number }>(
+      "select count(*)::int as n from customer_identities where type = 'wecom_external_userid'",
+    );
+    expect(customers[0]?.n).toBe(500);
+    // zhangsan's customers belong to the linked login: the agent sees exactly those.
+    const agentToken = await t.login("zhangsan@corp.example", "Agent-Passw0rd");
+    const mine = await t.call("GET", "/api/customers?limit=500", { token: agentToken });
+    expect(
+      mine.json().items.filter((c: { ownerUserIds: string[] }) => c.ownerUserIds.includes(agentUserId)),
+    ).toHaveLength(100);
+  }, 150_000);
+
+  it("a customer scanning a contact way arrives by encrypted callback and becomes a customer owned by the staff's login", async () => {
+    const scan = await sim("POST", `/corps/${corpId}/actions/add-contact`, {
+      state: "ch_test",
+      userid: "zhangsan",
+      customer: { name: "扫码客户", unionid: "union-scan-0001" },
+    });
+    expect(scan.status, JSON.stringify(scan.json)).toBe(200);
+    const ext = scan.json.external_userid as string;
+    await sim("POST", `/corps/${corpId}/callbacks/flush`);
+    const customerId = await waitFor("customer from callback", async () => {
+      const rows = await t.siyu.platform.db.query<{ customer_id: string }>(
+        "select c.customer_id from wecom_contacts c join wecom_event_tasks t on t.status = 'done' where c.external_userid = $1 limit 1",
+        [ext],
+      );
+      return rows[0]?.customer_id;
+    });
+    const c = (await t.call("GET", `/api/customers/${customerId}`, { token: owner })).json();
+    expect(c.name).toBe("扫码客户");
+    expect(c.ownerUserIds).toEqual([agentUserId]);
+    expect(c.identities).toEqual(
+      expect.arrayContaining([
+        { type: "wecom_external_userid", value: ext, scope: corpId },
+        { type: "unionid", value: "union-scan-0001" },
+      ]),
+    );
+    const timeline = (
+      await t.call("GET", `/api/customers/${customerId}/timeline?limit=50`, { token: owner })
+    ).json();
+    expect(timeline.items.filter((e: { type: string }) => e.type === "wecom.contact_added")).toHaveLength(1);
+  });
+
+  it("another tenant's callback URL with this corp's secrets touches nothing here", async () => {
+    const res = await t.call("POST", "/api/tenants", {
+      token: owner,
+      body: { name: "Tenant B", admin: { email: "owner-b@example.com", password: "Owner-B-Passw0rd" } },
+    });
+    expect(res.statusCode).toBe(201);
+    const tokenB = await t.login("owner-b@example.com", "Owner-B-Passw0rd");
+    const tenantB = (await t.call("GET", "/api/auth/me", { token: tokenB })).json().user.tenantId as string;
+    // B is not configured: A's corp pointed at B's URL is refused, and B sees none of A's WeCom data.
+    await sim("PATCH", `/corps/${corpId}`, {
+      callback: { url: `${appUrl}/callbacks/wecom/${tenantB}`, token, encodingAesKey },
+    });
+    const before = await t.siyu.platform.db.query<{ n: number }>("select count(*)::int as n from inbox");
+    await sim("POST", `/corps/${corpId}/actions/scan`, {
+      state: "ch_b",
+      userid: "lisi",
+      customer: { name: "B客户" },
+    });
+    await sim("POST", `/corps/${corpId}/callbacks/flush`);
+    const after = await t.siyu.platform.db.query<{ n: number }>("select count(*)::int as n from inbox");
+    expect(after[0]?.n).toBe(before[0]?.n);
+    for (const path of [
+      "/api/wecom/staff",
+      "/api/wecom/groups",
+      "/api/wecom/sync",
+      "/api/wecom/events",
+      "/api/wecom/alerts",
+    ]) {
+      const r = await t.call("GET", path, { token: tokenB });
+      expect(r.statusCode, path).toBe(200);
+      expect(r.json().items, path).toEqual([]);
+    }
+    const settingsB = (await t.call("GET", "/api/settings/wecom", { token: tokenB })).json();
+    expect(settingsB.configured).toBe(false);
+    await sim("PATCH", `/corps/${corpId}`, {
+      callback: { url: `${appUrl}/callbacks/wecom/${tenantId}`, token, encodingAesKey },
+    });
+  });
+});

@@ -1,0 +1,1 @@
+export { wecomModule } from "./wecom.module.ts";

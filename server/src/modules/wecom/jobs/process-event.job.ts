@@ -1,0 +1,347 @@
+import type { ExternalContactDetail, GroupChat, WecomClient } from "../../../connectors/wecom/index.ts";
+import { type CorpTagGroup, isWecomApiError } from "../../../connectors/wecom/index.ts";
+import type { Scope } from "../../../platform/db/index.ts";
+import { newId } from "../../../platform/ids/ids.ts";
+import type { Platform } from "../../../platform/platform.ts";
+import { appendTimeline } from "../../customers/index.ts";
+import { isHandledKind, str, type WecomEventPayload } from "../events.ts";
+import { applyContact, customerOfContact } from "../ops/apply-contact.ts";
+import { applyGroup, dismissGroup } from "../ops/apply-group.ts";
+import { ensureStaff } from "../ops/apply-org.ts";
+import { applyCorpTags, markCorpTagsDeleted } from "../ops/apply-tags.ts";
+import { requireSettings, wecomClient } from "../wecom-client.ts";
+
+export const processEventJob = "wecom.process-event";
+export const sweepEventsJob = "wecom.sweep-events";
+const eventAttempts = 8;
+
+interface ProcessEventData {
+  tenantId: string;
+  inboxId: number;
+}
+
+interface TaskRow {
+  inbox_id: string | number;
+  kind: string;
+  payload: WecomEventPayload;
+  status: string;
+}
+
+/** WeCom errcodes meaning "this contact or relation no longer exists" (protocols/wecom.md §2.2). */
+const goneErrcodes = new Set([40096, 84061]);
+
+/** What the job fetched from WeCom before its transaction: the effects are computed from it. */
+type Fetched =
+  | { kind: "contact"; detail: ExternalContactDetail | null }
+  | { kind: "chat"; chat: GroupChat | null }
+  | { kind: "tags"; groups: CorpTagGroup[] }
+  | { kind: "none" };
+
+async function fetchFor(client: WecomClient, kind: string, p: WecomEventPayload): Promise<Fetched> {
+  const swallowGone = async <T>(fn: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isWecomApiError(err) && goneErrcodes.has(err.errcode)) return null;
+      throw err;
+    }
+  };
+  switch (kind) {
+    case "change_external_contact.add_external_contact":
+    case "change_external_contact.add_half_external_contact":
+    case "change_external_contact.edit_external_contact":
+      return {
+        kind: "contact",
+        detail: await swallowGone(() => client.externalContact.getAll(str(p, "ExternalUserID"))),
+      };
+    case "change_external_chat.create":
+    case "change_external_chat.update":
+      return {
+        kind: "chat",
+        chat: await swallowGone(async () => (await client.groupChat.get(str(p, "ChatId"), true)).group_chat),
+      };
+    case "change_external_tag.create":
+    case "change_external_tag.update":
+    case "change_external_tag.delete":
+    case "change_external_tag.shuffle":
+      // Never trust event order: read the current truth (the whole list is one call).
+      return { kind: "tags", groups: (await client.tags.list({})).tag_group };
+    default:
+      return { kind: "none" };
+  }
+}
+
+/**
+ * The staff member's managers: their WeCom direct leaders, as Siyu users when linked. The alert keeps
+ * both so the console can show it to a linked login and name the WeCom member otherwise.
+ */
+async function managersOf(scope: Scope, userid: string): Promise<{ userids: string[]; userIds: string[] }> {
+  const [staff] = await scope.query<{ leader_userids: string[] }>(
+    "select leader_userids from wecom_staff where userid = $1",
+    [userid],
+  );
+  const userids = staff?.leader_userids ?? [];
+  const linked = userids.length
+    ? await scope.query<{ user_id: string }>(
+        "select user_id from wecom_staff where userid = any($1::text[]) and user_id is not null",
+        [userids],
+      )
+    : [];
+  return { userids, userIds: linked.map((l) => l.user_id) };
+}
+
+async function endFollow(scope: Scope, ext: string, userid: string, endedBy: string): Promise<void> {
+  await scope.query(
+    `update wecom_follows set deleted_at = coalesce(deleted_at, now()), ended_by = $3, updated_at = now()
+      where external_userid = $1 and userid = $2`,
+    [ext, userid, endedBy],
+  );
+}
+
+/** Applies one event's effects; runs in the task's transaction (once per task). */
+async function applyEvent(
+  scope: Scope,
+  platform: Platform,
+  corpId: string,
+  task: { inboxId: number; kind: string; payload: WecomEventPayload },
+  fetched: Fetched,
+): Promise<void> {
+  const p = task.payload;
+  const ext = str(p, "ExternalUserID");
+  const userid = str(p, "UserID");
+  const at = str(p, "CreateTime");
+  const base = {
+    inboxId: task.inboxId,
+    wecomUserid: userid || undefined,
+    eventTime: at ? Number(at) : undefined,
+  };
+  const timeline = async (customerId: string | null, type: string, data: Record<string, unknown>) => {
+    if (customerId) await appendTimeline(scope, platform.events, customerId, type, { ...base, ...data });
+  };
+
+  switch (task.kind) {
+    case "change_external_contact.add_external_contact":
+    case "change_external_contact.add_half_external_contact":
+    case "change_external_contact.edit_external_contact": {
+      if (userid) await ensureStaff(scope, userid);
+      const type =
+        task.kind === "change_external_contact.edit_external_contact"
+          ? "wecom.contact_edited"
+          : task.kind === "change_external_contact.add_half_external_contact"
+            ? "wecom.contact_half_added"
+            : "wecom.contact_added";
+      const detail = fetched.kind === "contact" ? fetched.detail : null;
+      const data = { state: str(p, "State") || undefined, hasWelcomeCode: Boolean(str(p, "WelcomeCode")) };
+      if (!detail) {
+        // Gone before we could read it (deleted within seconds): record what the event said.
+        await timeline(await customerOfContact(scope, ext), type, { ...data, gone: true });
+        return;
+      }
+      await applyContact(scope, platform, {
+        corpId,
+        contact: detail.external_contact,
+        follows: detail.follow_user,
+        timeline: { type, data: { ...base, ...data } },
+      });
+      return;
+    }
+    case "change_external_contact.del_external_contact": {
+      const byTransfer = str(p, "Source") === "DELETE_BY_TRANSFER";
+      await endFollow(scope, ext, userid, byTransfer ? "transfer" : "staff_deleted");
+      await timeline(await customerOfContact(scope, ext), "wecom.staff_deleted_contact", {
+        source: str(p, "Source") || undefined,
+      });
+      return;
+    }
+    case "change_external_contact.del_follow_user": {
+      await endFollow(scope, ext, userid, "customer_deleted");
+      const customerId = await customerOfContact(scope, ext);
+      await timeline(customerId, "wecom.contact_deleted_staff", { churn: true });
+      const managers = await managersOf(scope, userid);
+      await scope.query(
+        `insert into wecom_alerts (id, tenant_id, kind, source_key, recipient_userids, recipient_user_ids, customer_id, data)
+         values ($1, $2, 'churn', $3, $4, $5, $6, $7) on conflict (tenant_id, source_key) do nothing`,
+        [
+          newId("wal"),
+          scope.tenantId,
+          `inbox:${task.inboxId}`,
+          managers.userids,
+          managers.userIds,
+          customerId,
+          JSON.stringify({ staffUserid: userid, externalUserid: ext }),
+        ],
+      );
+      return;
+    }
+    case "change_external_contact.transfer_fail":
+      await timeline(await customerOfContact(scope, ext), "wecom.transfer_failed", {
+        takeoverUserid: userid,
+        reason: str(p, "FailReason"),
+      });
+      return;
+    case "change_external_chat.create":
+    case "change_external_chat.update": {
+      const chatId = str(p, "ChatId");
+      const chat = fetched.kind === "chat" ? fetched.chat : null;
+      if (!chat) {
+        await dismissGroup(scope, chatId);
+        return;
+      }
+      const { joined, left } = await applyGroup(scope, chat);
+      for (const [members, type] of [
+        [joined, "wecom.group_joined"],
+        [left, "wecom.group_left"],
+      ] as const) {
+        for (const member of members) {
+          await timeline(await customerOfContact(scope, member), type, {
+            chatId,
+            groupName: chat.name ?? "",
+            detail: str(p, "UpdateDetail") || undefined,
+          });
+        }
+      }
+      return;
+    }
+    case "change_external_chat.dismiss": {
+      const chatId = str(p, "ChatId");
+      const members = await scope.query<{ customer_id: string }>(
+        "select customer_id from wecom_group_members where chat_id = $1 and customer_id is not null",
+        [chatId],
+      );
+      await dismissGroup(scope, chatId);
+      for (const m of members) await timeline(m.customer_id, "wecom.group_dismissed", { chatId });
+      return;
+    }
+    case "change_external_tag.create":
+    case "change_external_tag.update":
+    case "change_external_tag.delete":
+    case "change_external_tag.shuffle": {
+      if (fetched.kind !== "tags") return;
+      await applyCorpTags(scope, fetched.groups, { complete: true });
+      if (task.kind === "change_external_tag.delete")
+        await markCorpTagsDeleted(scope, [str(p, "Id")].filter(Boolean));
+      return;
+    }
+  }
+}
+
+/**
+ * Callback processing (SPEC §2 events). The inbox handler runs in the inbox's tenant transaction, so it
+ * only records a task (durable, same transaction) and, after commit, enqueues this job keyed by the
+ * inbox id. The job reads WeCom over HTTP outside any transaction, then applies the effects and marks
+ * the task done in one transaction that first locks the task: a duplicate or retried job finds it
+ * done and changes nothing. A periodic sweep re-enqueues tasks whose job was lost in a crash.
+ */
+export function defineEventProcessing(platform: Platform) {
+  const { jobs, inbox, db, log } = platform;
+
+  const enqueue = (tenantId: string, inboxId: number) =>
+    jobs.send<ProcessEventData>(processEventJob, { tenantId, inboxId }, { key: String(inboxId) });
+
+  inbox.handle("wecom", async (event, scope) => {
+    const handled = isHandledKind(event.kind);
+    // Unknown kinds (messages, other events) stay visible as ignored tasks, not errors.
+    const inserted = await scope.query(
+      `insert into wecom_event_tasks (inbox_id, tenant_id, kind, payload, status, done_at)
+       values ($1, $2, $3, $4, $5, $6) on conflict (inbox_id) do nothing returning inbox_id`,
+      [
+        event.id,
+        event.tenantId,
+        event.kind,
+        JSON.stringify(event.payload),
+        handled ? "pending" : "ignored",
+        handled ? null : new Date(),
+      ],
+    );
+    if (handled && inserted.length) {
+      scope.onCommit(() => {
+        enqueue(event.tenantId, event.id).catch((err: unknown) =>
+          log.warn({ err, inboxId: event.id }, "WeCom event job enqueue failed; the sweep retries"),
+        );
+      });
+    }
+  });
+
+  jobs.define<ProcessEventData>({
+    name: processEventJob,
+    queue: "realtime",
+    attempts: eventAttempts,
+    backoffMs: 2000,
+    async handler({ tenantId, inboxId }, ctx) {
+      const task = await db.tenant(tenantId, async (s) => {
+        const [row] = await s.query<TaskRow>(
+          "select inbox_id, kind, payload, status from wecom_event_tasks where inbox_id = $1",
+          [inboxId],
+        );
+        return row;
+      });
+      if (task?.status !== "pending") return;
+      const settings = await requireSettings(platform, tenantId);
+      let fetched: Fetched;
+      try {
+        fetched = await fetchFor(wecomClient(platform, settings), task.kind, task.payload);
+      } catch (err) {
+        await db
+          .tenant(tenantId, (s) =>
+            // The last attempt leaves the task visibly failed (the job goes to the dead letters).
+            s.query(
+              "update wecom_event_tasks set attempts = attempts + 1, error = $2, status = $3 where inbox_id = $1",
+              [
+                inboxId,
+                String(err instanceof Error ? err.message : err).slice(0, 2000),
+                ctx.attempt >= eventAttempts ? "failed" : "pending",
+              ],
+            ),
+          )
+          .catch(() => undefined);
+        throw err;
+      }
+      await db.tenant(tenantId, async (s) => {
+        const [locked] = await s.query<{ status: string }>(
+          "select status from wecom_event_tasks where inbox_id = $1 for update",
+          [inboxId],
+        );
+        if (locked?.status !== "pending") return;
+        // Events of one contact or chat apply one at a time (WeCom delivers them concurrently).
+        const subject = str(task.payload, "ExternalUserID") || str(task.payload, "ChatId");
+        if (subject)
+          await s.query("select pg_advisory_xact_lock(hashtext($1))", [`wecom:${tenantId}:${subject}`]);
+        await applyEvent(
+          s,
+          platform,
+          settings.corpId,
+          { inboxId, kind: task.kind, payload: task.payload },
+          fetched,
+        );
+        await s.query(
+          "update wecom_event_tasks set status = 'done', done_at = now(), attempts = attempts + 1, error = null where inbox_id = $1",
+          [inboxId],
+        );
+      });
+    },
+  });
+
+  /** Re-sends jobs of tasks still pending after `staleMs` (the process died between commit and send). */
+  async function sweep(staleMs = 60_000): Promise<number> {
+    const rows = await db.system((s) =>
+      s.query<{ inbox_id: string | number; tenant_id: string }>(
+        `select inbox_id, tenant_id from wecom_event_tasks
+          where status = 'pending' and created_at <= now() - make_interval(secs => $1::double precision / 1000)
+          order by inbox_id limit 1000`,
+        [staleMs],
+      ),
+    );
+    let sent = 0;
+    for (const r of rows) if (await enqueue(r.tenant_id, Number(r.inbox_id))) sent++;
+    return sent;
+  }
+  jobs.define<Record<string, never>>({
+    name: sweepEventsJob,
+    queue: "system",
+    handler: async () => {
+      const sent = await sweep();
+      if (sent) log.info({ sent }, "re-enqueued WeCom event tasks");
+    },
+  });
+  return { sweep };
+}

@@ -1,0 +1,172 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { MsgCryptError, WxMsgCrypt } from "../../../connectors/shared/wx-msg-crypt.ts";
+import {
+  maxCallbackXmlBytes,
+  parseWxXml,
+  XmlError,
+  type XmlObject,
+  xmlText,
+} from "../../../connectors/shared/xml.ts";
+import { AppError, notFound } from "../../../platform/errors.ts";
+import type { Api, Platform } from "../../../platform/platform.ts";
+import { type WecomEventPayload, wecomEventIdentity } from "../events.ts";
+import { loadWecomSettings, type WecomCorpSettings } from "../settings.service.ts";
+
+const tenantIdPattern = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * The raw query, each value decoded with decodeURIComponent only: WeCom's echostr and signatures are
+ * base64/hex, and a generic parser would turn a literal `+` into a space (protocols/wecom.md §1.3).
+ */
+export function rawQuery(url: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const at = url.indexOf("?");
+  if (at < 0) return out;
+  for (const part of url.slice(at + 1).split("&")) {
+    if (!part) continue;
+    const eq = part.indexOf("=");
+    const key = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? "" : part.slice(eq + 1);
+    try {
+      out.set(decodeURIComponent(key), decodeURIComponent(value));
+    } catch {
+      throw new AppError("callback_rejected", "malformed query string");
+    }
+  }
+  return out;
+}
+
+function required(q: Map<string, string>, name: string): string {
+  const v = q.get(name);
+  if (!v || v.length > 4096) throw new AppError("callback_rejected", `missing or invalid ${name}`);
+  return v;
+}
+
+function cryptFailure(err: unknown): never {
+  if (err instanceof MsgCryptError) {
+    if (err.reason === "bad_signature") throw new AppError("unauthorized", "msg_signature does not match");
+    throw new AppError("callback_rejected", `cannot decrypt the callback (${err.reason})`);
+  }
+  throw err;
+}
+
+/** Flattens the decrypted event into strings (and string lists for `<Item>` lists). */
+function toPayload(message: XmlObject): WecomEventPayload {
+  const out: WecomEventPayload = {};
+  for (const [key, value] of Object.entries(message)) {
+    if (typeof value === "string") out[key] = value;
+    else if (!Array.isArray(value) && typeof value === "object") {
+      const items = value.Item;
+      if (Array.isArray(items)) out[key] = items.filter((i): i is string => typeof i === "string");
+      else if (typeof items === "string") out[key] = [items];
+    }
+  }
+  return out;
+}
+
+/**
+ * `GET|POST /callbacks/wecom/:tenantId`: URL verification and event delivery (protocols/wecom.md
+ * §1.3–1.4). A delivered event is verified, decrypted and stored in the inbox (unique per event
+ * identity, so WeCom's retries drop out) before the empty 200; processing happens in jobs.
+ */
+export async function wecomCallbackRoutes(app: Api, platform: Platform) {
+  await app.register(async (cb: Api) => {
+    // Only this scope reads XML bodies, as plain strings, with WeCom's own small limit.
+    cb.removeAllContentTypeParsers();
+    cb.addContentTypeParser("*", { parseAs: "string", bodyLimit: maxCallbackXmlBytes }, (_req, body, done) =>
+      done(null, body),
+    );
+
+    async function settingsOf(req: FastifyRequest): Promise<WecomCorpSettings> {
+      const { tenantId } = req.params as { tenantId: string };
+      if (!tenantIdPattern.test(tenantId)) throw notFound("WeCom callback");
+      const settings = await platform.db.tenant(tenantId, (s) => loadWecomSettings(s, platform));
+      if (!settings) throw notFound("WeCom callback");
+      return settings;
+    }
+
+    function checkTimestamp(timestamp: string) {
+      const ts = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+      if (!Number.isFinite(ts)) throw new AppError("callback_rejected", "invalid timestamp");
+      if (Math.abs(Date.now() / 1000 - ts) > platform.config.callbackToleranceS) {
+        throw new AppError("callback_rejected", "timestamp is outside the accepted window (replay?)");
+      }
+    }
+
+    cb.get(
+      "/callbacks/wecom/:tenantId",
+      { config: { public: true }, schema: { hide: true } },
+      async (req: FastifyRequest, reply: FastifyReply) => {
+        const settings = await settingsOf(req);
+        const q = rawQuery(req.raw.url ?? "");
+        const signature = required(q, "msg_signature");
+        const timestamp = required(q, "timestamp");
+        const nonce = required(q, "nonce");
+        const echostr = required(q, "echostr");
+        const crypt = new WxMsgCrypt({
+          token: settings.callbackToken,
+          encodingAesKey: settings.encodingAesKey,
+          receiveId: settings.corpId,
+        });
+        let plain: string;
+        try {
+          plain = crypt.open(signature, timestamp, nonce, echostr).message;
+        } catch (err) {
+          cryptFailure(err);
+        }
+        // WeCom compares the body byte for byte: no quotes, no newline.
+        return reply.status(200).type("text/plain; charset=utf-8").send(plain);
+      },
+    );
+
+    cb.post(
+      "/callbacks/wecom/:tenantId",
+      { config: { public: true }, bodyLimit: maxCallbackXmlBytes, schema: { hide: true } },
+      async (req: FastifyRequest, reply: FastifyReply) => {
+        const settings = await settingsOf(req);
+        const q = rawQuery(req.raw.url ?? "");
+        const signature = required(q, "msg_signature");
+        const timestamp = required(q, "timestamp");
+        const nonce = required(q, "nonce");
+        checkTimestamp(timestamp);
+        const body = typeof req.body === "string" ? req.body : "";
+        let envelope: XmlObject;
+        let event: XmlObject;
+        try {
+          envelope = parseWxXml(body);
+        } catch (err) {
+          if (err instanceof XmlError) throw new AppError("callback_rejected", err.message);
+          throw err;
+        }
+        const encrypted = xmlText(envelope, "Encrypt");
+        if (!encrypted) throw new AppError("callback_rejected", "the envelope has no Encrypt");
+        const crypt = new WxMsgCrypt({
+          token: settings.callbackToken,
+          encodingAesKey: settings.encodingAesKey,
+          receiveId: settings.corpId,
+        });
+        let message: string;
+        try {
+          message = crypt.open(signature, timestamp, nonce, encrypted).message;
+        } catch (err) {
+          cryptFailure(err);
+        }
+        try {
+          event = parseWxXml(message);
+        } catch (err) {
+          if (err instanceof XmlError) throw new AppError("callback_rejected", `decrypted ${err.message}`);
+          throw err;
+        }
+        const payload = toPayload(event);
+        const identity = wecomEventIdentity(payload);
+        await platform.inbox.receive(settings.tenantId, {
+          platform: "wecom",
+          eventKey: identity.key,
+          kind: identity.kind,
+          payload,
+        });
+        return reply.status(200).type("text/plain; charset=utf-8").send("");
+      },
+    );
+  });
+}

@@ -1,0 +1,33 @@
+import { registerEncryptedColumn } from "../../platform/crypto/index.ts";
+import type { Module } from "../../platform/platform.ts";
+import { defineEventProcessing, sweepEventsJob } from "./jobs/process-event.job.ts";
+import { defineSyncJobs } from "./jobs/sync.job.ts";
+import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
+import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
+import { wecomReadRoutes } from "./routes/wecom.routes.ts";
+import { encryptedSettingColumns } from "./settings.service.ts";
+
+/** The WeCom engine (SPEC §2): settings, callbacks, event processing and sync. */
+export const wecomModule: Module = {
+  name: "wecom",
+  setup(platform) {
+    for (const column of encryptedSettingColumns) {
+      registerEncryptedColumn({ table: "wecom_settings", idColumn: "tenant_id", column });
+    }
+    defineEventProcessing(platform);
+    defineSyncJobs(platform);
+  },
+  routes(api, platform) {
+    wecomSettingsRoutes(api, platform);
+    wecomReadRoutes(api, platform);
+  },
+  async callbacks(app, platform) {
+    await wecomCallbackRoutes(app, platform);
+  },
+  async started(platform) {
+    if (platform.config.role !== "api") {
+      // Catches event tasks whose job was lost between commit and send (a crash), every minute.
+      await platform.jobs.schedule(sweepEventsJob, "* * * * *", {});
+    }
+  },
+};
