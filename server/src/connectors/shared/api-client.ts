@@ -131,6 +131,26 @@ export function apiNameOf(path: string): string {
   );
 }
 
+/** `p`, or a rejection as soon as `signal` aborts (p itself keeps running for others). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(onAbort());
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(onAbort());
+    signal.addEventListener("abort", abort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", abort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", abort);
+        reject(e);
+      },
+    );
+  });
+}
+
 function backoffMs(attempt: number, base: number, cap: number): number {
   return Math.floor(Math.random() * Math.min(cap, base * 2 ** (attempt - 1)));
 }
@@ -138,6 +158,8 @@ function backoffMs(attempt: number, base: number, cap: number): number {
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const { platform, account, secret, errcodes, log } = options;
   const apiBase = options.apiBase.replace(/\/+$/, "");
+  // A malformed base is a configuration error: say so at construction, not on the first call.
+  if (!/^https?:$/.test(new URL(apiBase).protocol)) throw new TypeError("apiBase must be an http(s) URL");
   const tokenParam = options.tokenParam ?? "access_token";
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry: RetryOptions = { ...defaultRetryOptions, ...options.retry };
@@ -237,15 +259,19 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     return answer;
   }
 
+  /**
+   * The fetch is shared by every caller waiting on it, so it runs on its own timeout only: one
+   * caller giving up must not fail the others. That caller stops waiting on its own signal.
+   */
   function fetchToken(signal: AbortSignal | undefined, attempt: number): Promise<string> {
     const req = options.token;
-    return tokens.get(tokenKey, async (): Promise<FetchedToken> => {
+    const shared = tokens.get(tokenKey, async (): Promise<FetchedToken> => {
       const answer = await exchange(
         tokenApi,
         req.method,
         buildUrl(req.path, req.query),
         req.body,
-        signal,
+        undefined,
         attempt,
       );
       const token = answer.access_token;
@@ -261,7 +287,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         });
       return { token, expiresInSec: Number.isFinite(expires) ? expires : 7200 };
     });
+    return untilAborted(shared, signal, () => abortedError(tokenApi, attempt));
   }
+
+  const abortedError = (api: string, attempt: number) =>
+    fail({
+      api,
+      kind: "aborted",
+      errcode: -1,
+      errmsg: "aborted by caller",
+      attempts: attempt,
+      retryable: false,
+    });
 
   async function waitForLimits(api: string, signal: AbortSignal | undefined, attempt: number) {
     const wanted: [string, RateLimit][] = [];
@@ -281,15 +318,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
             attempts: attempt,
             retryable: true,
           });
-        if (signal?.aborted)
-          throw fail({
-            api,
-            kind: "aborted",
-            errcode: -1,
-            errmsg: "aborted by caller",
-            attempts: attempt,
-            retryable: false,
-          });
+        if (signal?.aborted) throw abortedError(api, attempt);
         throw err;
       }
     }
@@ -299,7 +328,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   function outcomeOf(err: unknown): BreakerOutcome {
     if (!(err instanceof ApiError)) return "failure";
     if (err.kind === "aborted" || err.kind === "rate_limited") return "neutral";
-    if (err.api === tokenApi && err.kind === "api") return "failure";
+    // Any failed token fetch: down, or our credential is bad — either way stop hammering gettoken.
+    if (err.api === tokenApi) return "failure";
     return err.retryable ? "failure" : "success";
   }
 
@@ -371,7 +401,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
           attempt--;
           continue;
         }
-        if (!err.retryable || err.kind === "circuit_open" || attempt >= retry.attempts) throw err;
+        // circuit_open and rate_limited already waited or must wait longer than a call should:
+        // they go back to the caller (a job retries later).
+        if (!err.retryable || err.kind === "circuit_open" || err.kind === "rate_limited") throw err;
+        if (attempt >= retry.attempts) throw err;
         const throttled = err.kind === "api" && errcodes.throttled.includes(err.errcode);
         const delay = throttled
           ? backoffMs(attempt, retry.throttledBaseDelayMs, retry.throttledMaxDelayMs)
@@ -380,14 +413,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         try {
           await sleep(delay, opts.signal);
         } catch {
-          throw fail({
-            api,
-            kind: "aborted",
-            errcode: -1,
-            errmsg: "aborted by caller",
-            attempts: attempt,
-            retryable: false,
-          });
+          throw abortedError(api, attempt);
         }
       }
     }

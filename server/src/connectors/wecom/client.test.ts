@@ -345,4 +345,30 @@ describe("WeCom client over real HTTP", () => {
     expect(detail.external_contact.external_userid).toBe("wo_x");
     expect(detail.follow_user.map((f) => f.userid)).toEqual(["a", "b"]);
   });
+
+  it("a caller that aborts stops waiting, is not retried, and does not fail others sharing the token fetch", async () => {
+    const c = client({ timeoutMs: 2_000 });
+    wecom.script("gettoken", { delayMs: 300 });
+    const controller = new AbortController();
+    const first = c.org.departments(undefined, { signal: controller.signal });
+    const second = c.org.departments();
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    const err = await caught(first);
+    expect(err.kind).toBe("aborted");
+    expect(err.retryable).toBe(false);
+    expect(Date.now() - started).toBeLessThan(250);
+    expect((await second).errcode).toBe(0);
+
+    // Aborting a slow call: one hit, no retry.
+    wecom.script("externalcontact/get_follow_user_list", { delayMs: 500 });
+    const before = wecom.hitsOf("externalcontact/get_follow_user_list").length;
+    const slow = new AbortController();
+    setTimeout(() => slow.abort(), 50);
+    const aborted = await caught(
+      c.call("GET", "/cgi-bin/externalcontact/get_follow_user_list", { signal: slow.signal }),
+    );
+    expect(aborted.kind).toBe("aborted");
+    expect(wecom.hitsOf("externalcontact/get_follow_user_list").length - before).toBe(1);
+  });
 });

@@ -5,6 +5,8 @@ import Fastify, { type FastifyInstance } from "fastify";
  * test chooses, token checks like WeCom's (41001/40014/42001), and scripted answers per API so
  * a test can say "42001 once, then ok" or "HTTP 502 forever". Real HTTP on 127.0.0.1.
  */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export type Scripted =
   | { errcode: number; errmsg?: string }
   | { http: number }
@@ -49,7 +51,11 @@ export async function startFakeWecom(options: { secrets: string[]; expiresIn?: n
     const q = req.query as Record<string, string>;
     const secret = q.corpsecret ?? "";
     hits.push({ api: "gettoken", query: q, body: undefined });
-    const scripted = scripts.get("gettoken")?.shift() ?? forever.get("gettoken");
+    let scripted = scripts.get("gettoken")?.shift() ?? forever.get("gettoken");
+    while (scripted && "delayMs" in scripted) {
+      await sleep(scripted.delayMs);
+      scripted = scripts.get("gettoken")?.shift();
+    }
     if (scripted && "errcode" in scripted)
       return { errcode: scripted.errcode, errmsg: scripted.errmsg ?? "scripted" };
     tokenCalls.set(secret, (tokenCalls.get(secret) ?? 0) + 1);
@@ -69,7 +75,7 @@ export async function startFakeWecom(options: { secrets: string[]; expiresIn?: n
     hits.push(hit);
     let scripted = scripts.get(api)?.shift() ?? forever.get(api);
     while (scripted && "delayMs" in scripted) {
-      await new Promise((r) => setTimeout(r, scripted && "delayMs" in scripted ? scripted.delayMs : 0));
+      await sleep(scripted.delayMs);
       scripted = scripts.get(api)?.shift();
     }
     if (scripted && "http" in scripted) return reply.code(scripted.http).send("Bad Gateway");

@@ -19,7 +19,7 @@ export interface WecomClientOptions {
   secret: string;
   /** Shared limiter (Platform.limits) so a cluster keeps one budget; default: in-process memory. */
   limiter?: RateLimiter;
-  /** Per-account / per-API limits; defaults stay under WeCom's 10,000 calls/min per corp per API. */
+  /** Per-corp / per-API limits; replaces `wecomDefaultLimits` (5,000/min per API, 20,000/min per corp). */
   limits?: LimitOptions;
   /** Per HTTP exchange, ms. Default 10,000. */
   timeoutMs?: number;

@@ -69,6 +69,44 @@ describe.each(worlds)("inbox on %s with %s", (kind, queueKind) => {
     expect(await state(first.id)).toMatchObject({ attempts: 1, last_error: null });
   });
 
+  it("stores a burst of concurrent callbacks in group commits, each once, retries included", async () => {
+    const { db, tenantId } = await boot();
+    const seen: string[] = [];
+    inbox.handle("wecom", async (e) => {
+      seen.push(e.eventKey);
+    });
+    await run();
+    // 300 distinct events, each sent twice at once (a platform retrying while the first is in flight),
+    // plus the same keys in a second tenant: all in flight together.
+    const keys = Array.from({ length: 300 }, (_, i) => `burst-${i}`);
+    const send = (tenant: string, key: string) =>
+      inbox.receive(tenant, {
+        platform: "wecom",
+        eventKey: key,
+        kind: "add_external_contact",
+        payload: { key },
+      });
+    const answers = await Promise.all(
+      keys.flatMap((k) => [send(tenantId, k), send(tenantId, k), send("ten_b", k)]),
+    );
+    const mine = answers.filter((_, i) => i % 3 !== 2);
+    // Each key: exactly one fresh answer and one duplicate, both naming the same row.
+    for (let i = 0; i < keys.length; i++) {
+      const [a, b] = [mine[2 * i], mine[2 * i + 1]];
+      expect([a?.duplicate, b?.duplicate].sort()).toEqual([false, true]);
+      expect(a?.id).toBe(b?.id);
+    }
+    const rows = await db.query<{ n: string | number }>(
+      "select count(*) as n from inbox where tenant_id = $1 and platform = 'wecom'",
+      [tenantId],
+    );
+    expect(Number(rows[0]?.n)).toBe(300);
+    await waitFor(async () => seen.length === 600, 60_000);
+    await sleep(500);
+    expect(seen.length).toBe(600);
+    expect(new Set(seen).size).toBe(300);
+  });
+
   it("records a handler failure, retries, and then succeeds with the failed attempt's effects undone", async () => {
     const { db, tenantId } = await boot();
     let calls = 0;

@@ -23,6 +23,20 @@ export interface InboxService extends Inbox {
 
 type Handler = (event: InboundEvent & { id: number; tenantId: string }, scope: Scope) => Promise<void>;
 
+interface Received {
+  id: number;
+  duplicate: boolean;
+}
+
+interface Pending {
+  event: InboundEvent;
+  resolve: (received: Received) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Most events written in one group-commit transaction. */
+const maxBatch = 500;
+
 interface ProcessJob {
   id: number;
   tenantId: string;
@@ -102,31 +116,103 @@ export function createInbox(options: InboxOptions): InboxService {
 
   jobs.define<ProcessJob>({ name: inboxJobName, queue, handler: processRow });
 
-  const inbox: InboxService = {
-    async receive(tenantId, event) {
-      const stored = await db.tenant(tenantId, async (scope) => {
-        const inserted = await scope.query<{ id: number | string }>(
-          `insert into inbox (tenant_id, platform, event_key, kind, payload) values ($1, $2, $3, $4, $5::jsonb)
-           on conflict (tenant_id, platform, event_key) do nothing returning id`,
-          [tenantId, event.platform, event.eventKey, event.kind, JSON.stringify(event.payload)],
-        );
-        const fresh = inserted[0];
-        if (fresh) return { id: Number(fresh.id), duplicate: false };
-        const existing = await scope.query<{ id: number | string }>(
-          "select id from inbox where tenant_id = $1 and platform = $2 and event_key = $3",
-          [tenantId, event.platform, event.eventKey],
-        );
-        const row = existing[0];
-        if (!row) throw new Error("inbox row vanished between insert and select");
-        return { id: Number(row.id), duplicate: true };
-      });
-      if (!stored.duplicate) {
-        // Stored is what the platform needs to hear; a failed send is repaired by the sweep.
-        await enqueue(stored.id, tenantId).catch((err) =>
-          log?.warn({ err, id: stored.id }, "inbox enqueue failed; the sweep retries"),
-        );
+  // Group commit: callbacks arriving while a tenant's previous batch is being written wait and go
+  // in the next one — one transaction and one `sendMany` per batch instead of per event. An idle
+  // inbox writes a lone event at once, so batching adds no delay, only throughput under load.
+  const waiting = new Map<string, Pending[]>();
+  const flushing = new Set<string>();
+
+  async function flush(tenantId: string): Promise<void> {
+    flushing.add(tenantId);
+    try {
+      for (;;) {
+        const queue = waiting.get(tenantId);
+        if (!queue || queue.length === 0) {
+          waiting.delete(tenantId);
+          return;
+        }
+        const batch = queue.splice(0, maxBatch);
+        try {
+          const stored = await storeBatch(
+            tenantId,
+            batch.map((p) => p.event),
+          );
+          for (const [i, p] of batch.entries()) p.resolve(stored[i] as Received);
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
       }
-      return stored;
+    } finally {
+      flushing.delete(tenantId);
+    }
+  }
+
+  async function storeBatch(tenantId: string, events: InboundEvent[]): Promise<Received[]> {
+    const keyOf = (platform: string, eventKey: string) => `${platform}\u0000${eventKey}`;
+    const results = await db.tenant(tenantId, async (scope) => {
+      const inserted = await scope.query<{ id: number | string; platform: string; event_key: string }>(
+        `insert into inbox (tenant_id, platform, event_key, kind, payload)
+         select $1, e.platform, e.event_key, e.kind, e.payload::jsonb
+           from unnest($2::text[], $3::text[], $4::text[], $5::text[]) with ordinality
+                as e(platform, event_key, kind, payload, n)
+          order by e.n
+         on conflict (tenant_id, platform, event_key) do nothing
+         returning id, platform, event_key`,
+        [
+          tenantId,
+          events.map((e) => e.platform),
+          events.map((e) => e.eventKey),
+          events.map((e) => e.kind),
+          events.map((e) => JSON.stringify(e.payload)),
+        ],
+      );
+      const fresh = new Map(inserted.map((r) => [keyOf(r.platform, r.event_key), Number(r.id)]));
+      const known = new Map<string, number>();
+      if (inserted.length < events.length) {
+        const existing = await scope.query<{ id: number | string; platform: string; event_key: string }>(
+          `select id, platform, event_key from inbox
+            where tenant_id = $1 and (platform, event_key) in (select * from unnest($2::text[], $3::text[]))`,
+          [tenantId, events.map((e) => e.platform), events.map((e) => e.eventKey)],
+        );
+        for (const r of existing) known.set(keyOf(r.platform, r.event_key), Number(r.id));
+      }
+      // Within one batch the first copy of an event is the fresh one; later copies are retries.
+      return events.map((e): Received => {
+        const key = keyOf(e.platform, e.eventKey);
+        const id = fresh.get(key);
+        if (id !== undefined) {
+          fresh.delete(key);
+          known.set(key, id);
+          return { id, duplicate: false };
+        }
+        const existing = known.get(key);
+        if (existing === undefined) throw new Error("inbox row vanished between insert and select");
+        return { id: existing, duplicate: true };
+      });
+    });
+    const jobsToSend = results
+      .filter((r) => !r.duplicate)
+      .map((r) => ({ name: inboxJobName, data: { id: r.id, tenantId }, options: { key: String(r.id) } }));
+    if (jobsToSend.length > 0) {
+      // Stored is what the platform needs to hear; a failed send is repaired by the sweep.
+      await jobs
+        .sendMany(jobsToSend)
+        .catch((err) => log?.warn({ err }, "inbox enqueue failed; the sweep retries"));
+    }
+    return results;
+  }
+
+  const inbox: InboxService = {
+    receive(tenantId, event) {
+      return new Promise((resolve, reject) => {
+        let queue = waiting.get(tenantId);
+        if (!queue) {
+          queue = [];
+          waiting.set(tenantId, queue);
+        }
+        queue.push({ event, resolve, reject });
+        if (!flushing.has(tenantId)) void flush(tenantId);
+      });
     },
 
     handle(platform, handler) {
