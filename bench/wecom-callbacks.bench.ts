@@ -49,7 +49,10 @@ function spawnServer(
   // An empty value removes the variable (PGlite: no DATABASE_URL at all).
   const merged: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: "warn", ...env };
   for (const [k, v] of Object.entries(merged)) if (v === "") delete merged[k];
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  // WECOM_CB_BENCH_PROFILE=dir writes a CPU profile of each server into dir (to see where time goes).
+  const profile = process.env.WECOM_CB_BENCH_PROFILE;
+  const flags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+  const child = spawn(process.execPath, [...flags, "--import", "tsx", script], {
     cwd: root,
     env: merged,
     stdio: ["ignore", "pipe", "inherit"],
