@@ -98,6 +98,8 @@ export function useImports() {
   return useQuery({
     queryKey: ["imports"],
     queryFn: () => http.get<Page<ImportJob>>("/api/imports", { limit: 20 }),
+    // A retried import runs again from the list: follow it until nothing runs.
+    refetchInterval: (q) => (q.state.data?.items.some((i) => i.status === "running") ? 2000 : false),
   });
 }
 
