@@ -562,6 +562,11 @@ export const enUS: Messages = {
       errorReport: "Download error report",
       viewCustomers: "View customers",
       another: "Import another file",
+      retry: "Retry",
+      retried: "Import restarted from where it stopped",
+      failedWith:
+        "The import stopped: {{error}}. Retry continues from where it stopped; rows already imported are not imported again.",
+      stalled: "No progress for over 10 minutes; retry continues from where it stopped.",
       history: "Past imports",
       noHistory: "No imports yet",
       startedAt: "Time",
