@@ -1,7 +1,8 @@
 import { customersModule } from "./modules/customers/index.ts";
 import { iamModule } from "./modules/iam/index.ts";
+import { quickRepliesModule } from "./modules/quick-replies/index.ts";
 import { systemModule } from "./modules/system/index.ts";
 import type { Module } from "./platform/platform.ts";
 
 /** Every product area, in boot order. */
-export const modules: Module[] = [iamModule, systemModule, customersModule];
+export const modules: Module[] = [iamModule, systemModule, customersModule, quickRepliesModule];
