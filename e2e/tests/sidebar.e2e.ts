@@ -134,6 +134,8 @@ test("sidebar: open by external_userid, sign in, tag, suggestion, search and cop
   const timeline = t.byTestId("customer-timeline");
   await timeline.getByText("发送话术").first().waitFor({ state: "visible" });
   await timeline.getByText(newTag).first().waitFor({ state: "visible" });
+  const timelineWidth = await t.page.evaluate(() => document.documentElement.scrollWidth);
+  check(timelineWidth <= 375, `the timeline fits a 375 px screen (scroll width ${timelineWidth})`);
   await t.screenshot("sidebar-06-timeline");
 
   // An unknown customer is said so, not an error page.

@@ -213,44 +213,46 @@ export function QuickRepliesPage() {
             <CursorTable<QuickReplyDto>
               list={list}
               rowKey="id"
+              // Fixed layout: the content column takes what the sized columns leave.
+              tableLayout="fixed"
               data-testid="replies-table"
               locale={{ emptyText: t("quickReplies.empty") }}
               columns={[
                 {
-                  title: t("quickReplies.titleLabel"),
+                  // Title and content share the wide column: the text is what an editor scans for.
+                  title: `${t("quickReplies.titleLabel")} / ${t("quickReplies.content")}`,
                   dataIndex: "title",
-                  width: 200,
                   render: (_, r) => (
-                    <Space size={4} wrap>
-                      <Typography.Text strong>{r.title}</Typography.Text>
-                      {r.personal ? <Tag color="gold">{t("quickReplies.personalTag")}</Tag> : null}
-                      {[...new Set(r.attachments.map((a) => a.type))].map((type) => (
-                        <Tooltip key={type} title={t(`quickReplies.attachmentType.${type}`)}>
-                          {attachmentIcon[type]}
-                        </Tooltip>
-                      ))}
-                    </Space>
-                  ),
-                },
-                {
-                  title: t("quickReplies.content"),
-                  dataIndex: "content",
-                  render: (v: string) => (
-                    <Typography.Paragraph ellipsis={{ rows: 2 }} style={{ margin: 0 }}>
-                      {v}
-                    </Typography.Paragraph>
+                    <>
+                      <Space size={4} wrap>
+                        <Typography.Text strong>{r.title}</Typography.Text>
+                        {r.personal ? <Tag color="gold">{t("quickReplies.personalTag")}</Tag> : null}
+                        {[...new Set(r.attachments.map((a) => a.type))].map((type) => (
+                          <Tooltip key={type} title={t(`quickReplies.attachmentType.${type}`)}>
+                            {attachmentIcon[type]}
+                          </Tooltip>
+                        ))}
+                      </Space>
+                      <Typography.Paragraph
+                        type="secondary"
+                        ellipsis={{ rows: 2 }}
+                        style={{ margin: "4px 0 0" }}
+                      >
+                        {r.content}
+                      </Typography.Paragraph>
+                    </>
                   ),
                 },
                 {
                   title: t("quickReplies.group"),
                   dataIndex: "group",
-                  width: 110,
+                  width: 100,
                   render: (v: string | null) => v ?? "—",
                 },
                 {
                   title: t("quickReplies.keywords"),
                   dataIndex: "keywords",
-                  width: 200,
+                  width: 180,
                   render: (v: string[]) => (
                     <Flex wrap gap={4}>
                       {v.map((k) => (
