@@ -26,6 +26,8 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     children: [
       { path: "/login", ...page(() => import("./routes/login.tsx").then((m) => m.LoginPage)) },
+      // The WeCom chat sidebar: a phone-width page of its own, outside the desktop frame.
+      { path: "/sidebar", ...page(() => import("./routes/sidebar.tsx").then((m) => m.SidebarPage)) },
       {
         path: "/",
         element: <AppLayout />,
@@ -60,6 +62,10 @@ export const router = createBrowserRouter([
           {
             path: "customers/:id",
             ...page(() => import("./routes/customers/detail.tsx").then((m) => m.CustomerDetailPage)),
+          },
+          {
+            path: "wecom/quick-replies",
+            ...page(() => import("./routes/wecom/quick-replies.tsx").then((m) => m.QuickRepliesPage)),
           },
           {
             path: "settings/users",

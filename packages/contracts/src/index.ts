@@ -1,6 +1,7 @@
 export * from "./api.ts";
 export * from "./customers.ts";
 export * from "./errors.ts";
+export * from "./quick-replies.ts";
 export * from "./roles.ts";
 export * from "./segments.ts";
 export * from "./web-extra.ts";

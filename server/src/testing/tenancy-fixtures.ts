@@ -135,6 +135,19 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
       return (await json(res, 201)).id as string;
     },
   },
+  quick_reply: {
+    async create(t, token) {
+      const body = { title: "A 的话术", content: "您好，这是 A 的话术", keywords: ["A-only"] };
+      return (await json(await t.call("POST", "/api/quick-replies", { token, body }), 201)).id as string;
+    },
+  },
+  quick_reply_group: {
+    async create(t, token) {
+      const body = { name: `A 的分组${unique()}` };
+      return (await json(await t.call("POST", "/api/quick-replies/groups", { token, body }), 201))
+        .id as string;
+    },
+  },
 };
 
 /** Valid bodies for routes that take one, keyed `METHOD url`. */
@@ -150,6 +163,9 @@ export const sampleBodies: Record<string, unknown> = {
   "PUT /api/imports/:id": { mapping: { name: "name" } },
   "PATCH /api/tag-rules/:id": { enabled: false },
   "PATCH /api/tag-groups/:id": { name: "B 的组" },
+  "PATCH /api/quick-replies/:id": { title: "B was here" },
+  "POST /api/quick-replies/:id/use": {},
+  "PATCH /api/quick-replies/groups/:id": { name: "B 的分组" },
 };
 
 /** Routes with path parameters that name no tenant object, and why. */

@@ -67,7 +67,14 @@ export const nav: NavItem[] = [
       { key: "mergeReview", path: "/customers/merge-review" },
     ],
   },
-  { key: "wecom", path: "/wecom", icon: <WechatOutlined />, planned: "wecom" },
+  {
+    key: "wecom",
+    icon: <WechatOutlined />,
+    children: [
+      { key: "wecomOverview", path: "/wecom", planned: "wecom" },
+      { key: "quickReplies", path: "/wecom/quick-replies" },
+    ],
+  },
   { key: "liveCodes", path: "/live-codes", icon: <QrcodeOutlined />, planned: "liveCodes" },
   { key: "officialAccount", path: "/official-account", icon: <WifiOutlined />, planned: "officialAccount" },
   { key: "commerce", path: "/commerce", icon: <ShopOutlined />, planned: "commerce" },
