@@ -8,18 +8,16 @@
 // PGlite always; PostgreSQL (+ BullMQ when REDIS_URL is set) when DATABASE_URL is set.
 // Run alone: `node --import tsx bench/wecom-callbacks.bench.ts`, or `npm run bench wecom-callbacks`.
 // WECOM_CB_BENCH_REQUESTS (default 6000) and WECOM_CB_BENCH_RATE (default 500) change the sizes.
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { WxMsgCrypt } from "../server/src/connectors/shared/wx-msg-crypt.ts";
 import { buildWxXml } from "../server/src/connectors/shared/xml.ts";
 import { type BenchResult, type Figure, freshPostgres, type Ratio, runIfMain } from "./lib.ts";
 import { closedLoop, type LoadRequest, type LoadResult, openLoop, percentile } from "./load.ts";
+import { freePort, spawnServer, stopServer } from "./servers.ts";
 
-const root = resolve(import.meta.dirname, "..");
 const requests = Number(process.env.WECOM_CB_BENCH_REQUESTS ?? 6000);
 const rate = Number(process.env.WECOM_CB_BENCH_RATE ?? 500);
 const concurrency = 64;
@@ -28,60 +26,6 @@ const token = "BenchToken2026";
 const aesKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 const adminEmail = "bench@siyu.local";
 const adminPassword = "bench-Password-1234";
-
-/** A port free right now (the child binds it a moment later). */
-function freePort(): Promise<number> {
-  return new Promise((r, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => r(port));
-    });
-  });
-}
-
-function spawnServer(
-  script: string,
-  env: Record<string, string>,
-): Promise<{ url: string; child: ChildProcess }> {
-  // An empty value removes the variable (PGlite: no DATABASE_URL at all).
-  const merged: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: "warn", ...env };
-  for (const [k, v] of Object.entries(merged)) if (v === "") delete merged[k];
-  // WECOM_CB_BENCH_PROFILE=dir writes a CPU profile of each server into dir (to see where time goes).
-  const profile = process.env.WECOM_CB_BENCH_PROFILE;
-  const flags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
-  const child = spawn(process.execPath, [...flags, "--import", "tsx", script], {
-    cwd: root,
-    env: merged,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolvePromise, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${out}`)), 120_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /(?:listening|ready:) (http:\/\/[^\s]+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolvePromise({ url: m[1].replace(/\/$/, ""), child });
-      }
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code}: ${out}`));
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (child.exitCode !== null) return r();
-    child.once("exit", () => r());
-    child.kill("SIGTERM");
-  });
-}
 
 /** `n` distinct add_external_contact callbacks, encrypted and signed as WeCom sends them. */
 function callbacks(tenantId: string, n: number, tag: string): LoadRequest[] {
@@ -200,7 +144,7 @@ async function siyuSetup(
       ],
     };
   } finally {
-    await stop(child);
+    await stopServer(child);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -218,7 +162,7 @@ export async function run(): Promise<BenchResult> {
   try {
     bare = await measure(bareServer.url, "ten_bare", "bare");
   } finally {
-    await stop(bareServer.child);
+    await stopServer(bareServer.child);
   }
   figures.push(...figuresOf("bare decrypt route", bare));
 
