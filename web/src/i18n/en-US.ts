@@ -1,3 +1,4 @@
+import { wecomActionsEn } from "./wecom-actions.en-US.ts";
 import type { Messages } from "./zh-CN.ts";
 
 export const enUS: Messages = {
@@ -81,6 +82,9 @@ export const enUS: Messages = {
     import: "Import",
     mergeReview: "Merge review",
     wecom: "WeCom",
+    wecomMassMessages: "Mass messages",
+    wecomMoments: "Moments",
+    wecomTransfers: "Succession",
     liveCodes: "Live codes",
     officialAccount: "Official Account",
     commerce: "Commerce",
@@ -603,4 +607,5 @@ export const enUS: Messages = {
       },
     },
   },
+  wecomActions: wecomActionsEn,
 };

@@ -1,3 +1,5 @@
+import { wecomActionsZh } from "./wecom-actions.zh-CN.ts";
+
 /** Simplified Chinese, the default language. `en-US.ts` must have the same keys (typed as `Messages`). */
 export const zhCN = {
   app: { name: "私域", fullName: "私域 Siyu", tagline: "开源、自托管的私域客户运营平台" },
@@ -76,6 +78,9 @@ export const zhCN = {
     import: "导入",
     mergeReview: "合并审核",
     wecom: "企业微信",
+    wecomMassMessages: "群发",
+    wecomMoments: "朋友圈",
+    wecomTransfers: "客户继承",
     liveCodes: "渠道活码",
     officialAccount: "公众号",
     commerce: "电商",
@@ -579,6 +584,7 @@ export const zhCN = {
       },
     },
   },
+  wecomActions: wecomActionsZh,
 };
 
 export type Messages = typeof zhCN;

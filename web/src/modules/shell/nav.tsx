@@ -67,7 +67,15 @@ export const nav: NavItem[] = [
       { key: "mergeReview", path: "/customers/merge-review" },
     ],
   },
-  { key: "wecom", path: "/wecom", icon: <WechatOutlined />, planned: "wecom" },
+  {
+    key: "wecom",
+    icon: <WechatOutlined />,
+    children: [
+      { key: "wecomMassMessages", path: "/wecom/mass-messages" },
+      { key: "wecomMoments", path: "/wecom/moments" },
+      { key: "wecomTransfers", path: "/wecom/transfers" },
+    ],
+  },
   { key: "liveCodes", path: "/live-codes", icon: <QrcodeOutlined />, planned: "liveCodes" },
   { key: "officialAccount", path: "/official-account", icon: <WifiOutlined />, planned: "officialAccount" },
   { key: "commerce", path: "/commerce", icon: <ShopOutlined />, planned: "commerce" },
