@@ -72,7 +72,6 @@ export function defineMarkTags(platform: Platform) {
             r.status = "failed";
             const code = errcodeOf(err);
             if (code !== null) r.errcode = code;
-            transient = transient ?? null;
             await db.tenant(tenantId, (s) =>
               s.query("update wecom_tag_marks set error = $2 where id = $1", [markId, errorText(err)]),
             );
