@@ -68,6 +68,24 @@ export const router = createBrowserRouter([
             ...page(() => import("./routes/wecom/quick-replies.tsx").then((m) => m.QuickRepliesPage)),
           },
           {
+            path: "wecom/mass-messages",
+            ...page(() => import("./routes/wecom/mass-messages.tsx").then((m) => m.MassMessagesPage)),
+          },
+          {
+            path: "wecom/mass-messages/:id",
+            ...page(() =>
+              import("./routes/wecom/mass-message-detail.tsx").then((m) => m.MassMessageDetailPage),
+            ),
+          },
+          {
+            path: "wecom/moments",
+            ...page(() => import("./routes/wecom/moments.tsx").then((m) => m.MomentsPage)),
+          },
+          {
+            path: "wecom/transfers",
+            ...page(() => import("./routes/wecom/transfers.tsx").then((m) => m.TransfersPage)),
+          },
+          {
             path: "settings/users",
             ...page(() => import("./routes/settings/users.tsx").then((m) => m.UsersPage)),
           },

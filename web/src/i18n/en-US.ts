@@ -1,3 +1,4 @@
+import { wecomActionsEn } from "./wecom-actions.en-US.ts";
 import type { Messages } from "./zh-CN.ts";
 
 export const enUS: Messages = {
@@ -83,6 +84,9 @@ export const enUS: Messages = {
     wecom: "WeCom",
     wecomOverview: "WeCom connection",
     quickReplies: "Quick replies",
+    wecomMassMessages: "Mass messages",
+    wecomMoments: "Moments",
+    wecomTransfers: "Succession",
     liveCodes: "Live codes",
     officialAccount: "Official Account",
     commerce: "Commerce",
@@ -682,4 +686,5 @@ export const enUS: Messages = {
     all: "All",
     used: "Used {{count}} times",
   },
+  wecomActions: wecomActionsEn,
 };

@@ -1,3 +1,5 @@
+import { wecomActionsZh } from "./wecom-actions.zh-CN.ts";
+
 /** Simplified Chinese, the default language. `en-US.ts` must have the same keys (typed as `Messages`). */
 export const zhCN = {
   app: { name: "私域", fullName: "私域 Siyu", tagline: "开源、自托管的私域客户运营平台" },
@@ -78,6 +80,9 @@ export const zhCN = {
     wecom: "企业微信",
     wecomOverview: "企业微信接入",
     quickReplies: "话术库",
+    wecomMassMessages: "群发",
+    wecomMoments: "朋友圈",
+    wecomTransfers: "客户继承",
     liveCodes: "渠道活码",
     officialAccount: "公众号",
     commerce: "电商",
@@ -656,6 +661,7 @@ export const zhCN = {
     all: "全部",
     used: "用过 {{count}} 次",
   },
+  wecomActions: wecomActionsZh,
 };
 
 export type Messages = typeof zhCN;

@@ -1,7 +1,9 @@
 import { registerEncryptedColumn } from "../../platform/crypto/index.ts";
 import type { Module } from "../../platform/platform.ts";
+import { actionsSweepJob, defineWecomActions } from "./jobs/actions-sweep.job.ts";
 import { defineEventProcessing, sweepEventsJob } from "./jobs/process-event.job.ts";
 import { defineSyncJobs } from "./jobs/sync.job.ts";
+import { wecomActionRoutes } from "./routes/actions.routes.ts";
 import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
 import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
 import { wecomReadRoutes } from "./routes/wecom.routes.ts";
@@ -16,10 +18,12 @@ export const wecomModule: Module = {
     }
     defineEventProcessing(platform);
     defineSyncJobs(platform);
+    defineWecomActions(platform);
   },
   routes(api, platform) {
     wecomSettingsRoutes(api, platform);
     wecomReadRoutes(api, platform);
+    wecomActionRoutes(api, platform);
   },
   async callbacks(app, platform) {
     await wecomCallbackRoutes(app, platform);
@@ -28,6 +32,7 @@ export const wecomModule: Module = {
     if (platform.config.role !== "api") {
       // Catches event tasks whose job was lost between commit and send (a crash), every minute.
       await platform.jobs.schedule(sweepEventsJob, "* * * * *", {});
+      await platform.jobs.schedule(actionsSweepJob, "* * * * *", {});
     }
   },
 };

@@ -73,6 +73,9 @@ export const nav: NavItem[] = [
     children: [
       { key: "wecomOverview", path: "/wecom", planned: "wecom" },
       { key: "quickReplies", path: "/wecom/quick-replies" },
+      { key: "wecomMassMessages", path: "/wecom/mass-messages" },
+      { key: "wecomMoments", path: "/wecom/moments" },
+      { key: "wecomTransfers", path: "/wecom/transfers" },
     ],
   },
   { key: "liveCodes", path: "/live-codes", icon: <QrcodeOutlined />, planned: "liveCodes" },
