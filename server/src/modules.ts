@@ -3,6 +3,7 @@ import { iamModule } from "./modules/iam/index.ts";
 import { systemModule } from "./modules/system/index.ts";
 import { wecomModule } from "./modules/wecom/index.ts";
 import type { Module } from "./platform/platform.ts";
+import { sandboxModule } from "./sandbox/index.ts";
 
 /** Every product area, in boot order. */
-export const modules: Module[] = [iamModule, systemModule, customersModule, wecomModule];
+export const modules: Module[] = [iamModule, systemModule, customersModule, wecomModule, sandboxModule];

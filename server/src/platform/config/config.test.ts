@@ -21,6 +21,14 @@ describe("loadConfig", () => {
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", SIYU_DEMO: "1" }).demo).toBe(true);
   });
 
+  it("serves the sandboxes by default in embedded mode only", () => {
+    expect(loadConfig({}).sandbox).toBe(true);
+    expect(loadConfig({ SIYU_SANDBOX: "0" }).sandbox).toBe(false);
+    expect(loadConfig({ DATABASE_URL: "postgres://u@h/db" }).sandbox).toBe(false);
+    expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", SIYU_SANDBOX: "1" }).sandbox).toBe(true);
+    expect(() => loadConfig({ SIYU_SANDBOX: "yes" })).toThrow(/SIYU_SANDBOX/);
+  });
+
   it("rejects bad values with the setting's name", () => {
     expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT/);
     expect(() => loadConfig({ SIYU_ROLE: "boss" })).toThrow(/SIYU_ROLE/);

@@ -30,6 +30,11 @@ const schema = z.object({
   SIYU_ADMIN_PASSWORD: z.string().min(8).optional(),
   /** `1` seeds a demo tenant on an empty database; default 1 in embedded mode, 0 with DATABASE_URL. */
   SIYU_DEMO: z.enum(["0", "1"]).optional(),
+  /**
+   * `1` serves the platform simulators inside the app (WeCom at `/sandbox/wecom`, unauthenticated);
+   * default 1 in embedded mode, 0 with DATABASE_URL. Never enable it on an internet-facing cluster.
+   */
+  SIYU_SANDBOX: z.enum(["0", "1"]).optional(),
   /** base64 of 32 bytes: the master key for encryption at rest. Sensitive. Else generated into the data dir. */
   SIYU_MASTER_KEY: z.string().optional(),
   /** External base URL used in links shown to users. Default http://localhost:$PORT. */
@@ -61,6 +66,8 @@ export interface Config {
   role: "all" | "api" | "worker";
   admin: { email: string; password: string } | undefined;
   demo: boolean;
+  /** Platform simulators mounted in the app (`SIYU_SANDBOX`). */
+  sandbox: boolean;
   masterKey: string | undefined;
   publicUrl: string;
   logLevel: RawConfig["LOG_LEVEL"];
@@ -99,6 +106,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     role: c.SIYU_ROLE,
     admin: c.SIYU_ADMIN_EMAIL ? { email: c.SIYU_ADMIN_EMAIL, password: c.SIYU_ADMIN_PASSWORD! } : undefined,
     demo: c.SIYU_DEMO ? c.SIYU_DEMO === "1" : mode === "embedded",
+    sandbox: c.SIYU_SANDBOX ? c.SIYU_SANDBOX === "1" : mode === "embedded",
     masterKey: c.SIYU_MASTER_KEY,
     publicUrl: (c.SIYU_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ""),
     logLevel: c.LOG_LEVEL,

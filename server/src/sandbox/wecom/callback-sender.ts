@@ -57,6 +57,7 @@ export class CallbackSender {
   readonly #held = new Map<string, Array<{ corp: Corp; record: CallbackDelivery }>>();
   readonly #pending = new Set<Promise<void>>();
   readonly #pendingByCorp = new Map<string, Set<Promise<void>>>();
+  #stopped = false;
 
   constructor(options: CallbackSenderOptions) {
     this.#clock = options.clock;
@@ -170,11 +171,12 @@ export class CallbackSender {
         delivered = true;
         break;
       }
-      if (attempt < this.#retries) await sleep(this.#retryDelayMs);
+      if (attempt < this.#retries && !this.#stopped) await sleep(this.#retryDelayMs);
+      if (this.#stopped) break;
     }
     record.state = delivered ? "delivered" : "failed";
     // Duplicate deliveries repeat the very same request, as a WeCom retry after a lost answer does.
-    for (let i = 0; i < corp.faults.callbackDuplicates; i++) {
+    for (let i = 0; i < corp.faults.callbackDuplicates && !this.#stopped; i++) {
       record.attempts.push({ ...(await this.#post(url, body)), duplicate: true });
     }
   }
@@ -245,9 +247,10 @@ export class CallbackSender {
     }
   }
 
-  /** Waits for every pending delivery (shutdown). */
+  /** Shutdown: no more retries; in-flight requests end within the timeout. */
   async close(): Promise<void> {
-    await this.flush();
+    this.#stopped = true;
+    await Promise.allSettled([...this.#pending]);
   }
 }
 

@@ -124,7 +124,21 @@ export class Corp {
   }
 
   addFollow(input: Omit<Follow, "seq">): Follow {
-    const f: Follow = { ...input, seq: ++this.seq };
+    // Spelled out rather than spread: every follow gets the same object shape (bulk seeding is hot).
+    const f: Follow = {
+      seq: ++this.seq,
+      userid: input.userid,
+      external_userid: input.external_userid,
+      remark: input.remark,
+      description: input.description,
+      createtime: input.createtime,
+      tags: input.tags,
+      state: input.state,
+      add_way: input.add_way,
+      oper_userid: input.oper_userid,
+      remark_corp_name: input.remark_corp_name,
+      remark_mobiles: input.remark_mobiles,
+    };
     this.#index(f);
     return f;
   }

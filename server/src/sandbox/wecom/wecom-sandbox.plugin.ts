@@ -48,28 +48,32 @@ export function wecomSandbox(options: WecomSandboxPluginOptions) {
     const answer = (reply: FastifyReply, errcode: number, message: string) =>
       reply.code(200).send({ errcode, errmsg: errmsgOf(errcode, message, sandbox.clock.seconds()) });
 
-    app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
-      const isWecom = req.url.includes("/cgi-bin/");
-      if (err instanceof WecomError) return answer(reply, err.errcode, err.message);
-      if (err instanceof SimHttpError && err.details !== undefined) {
-        return reply
-          .code(err.status)
-          .send({ error: { code: err.code, message: err.message, details: err.details } });
-      }
-      if (err instanceof SimError || err instanceof SimHttpError) {
-        return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
-      }
-      const status = typeof err.statusCode === "number" && err.statusCode < 500 ? err.statusCode : 500;
-      if (isWecom)
-        return status < 500 ? answer(reply, 47001, errcodes[47001]) : answer(reply, -1, errcodes[-1]);
-      if (status >= 500) req.log.error({ err }, "sandbox error");
-      return reply.code(status).send({
-        error: {
-          code: status === 413 ? "payload_too_large" : status < 500 ? "bad_request" : "internal_error",
-          message: status < 500 ? err.message : "internal error",
-        },
-      });
-    });
+    app.setErrorHandler(
+      (err: Error & { code?: string; statusCode?: number; status?: number }, req, reply) => {
+        const isWecom = req.url.includes("/cgi-bin/");
+        if (err instanceof WecomError) return answer(reply, err.errcode, err.message);
+        if (err instanceof SimHttpError && err.details !== undefined) {
+          return reply
+            .code(err.status)
+            .send({ error: { code: err.code, message: err.message, details: err.details } });
+        }
+        if (err instanceof SimError || err instanceof SimHttpError) {
+          return reply.code(err.status).send({ error: { code: err.code, message: err.message } });
+        }
+        // Fastify errors carry statusCode; the host app's AppError (e.g. its NUL-character guard) carries status.
+        const given = err.statusCode ?? err.status;
+        const status = typeof given === "number" && given >= 400 && given < 500 ? given : 500;
+        if (isWecom)
+          return status < 500 ? answer(reply, 47001, errcodes[47001]) : answer(reply, -1, errcodes[-1]);
+        if (status >= 500) req.log.error({ err }, "sandbox error");
+        return reply.code(status).send({
+          error: {
+            code: status === 413 ? "payload_too_large" : status < 500 ? "bad_request" : "internal_error",
+            message: status < 500 ? err.message : "internal error",
+          },
+        });
+      },
+    );
     app.setNotFoundHandler((req, reply) =>
       reply.code(404).send({
         error: { code: "route_not_found", message: `no route ${req.method} ${req.url.split("?")[0]}` },

@@ -121,6 +121,24 @@ describe("WeCom simulator over HTTP: tokens, paging, validation, faults", () => 
     expect((await api("externalcontact/batch/get_by_user", "{not json")).json.errcode).toBe(47001);
   });
 
+  it("pages externalcontact/get follow_user by 500 with a cursor", async () => {
+    const members = Array.from({ length: 501 }, (_, i) => ({ userid: `m${i}` }));
+    const { corp, api } = await corpWithToken(b, { members });
+    const first = await b.sim("POST", `/corps/${corp.corpId}/actions/add-contact`, { userid: "m0" });
+    const ext = first.json.external_userid as string;
+    for (let i = 1; i < 501; i++) {
+      await b.sim("POST", `/corps/${corp.corpId}/actions/add-contact`, {
+        userid: `m${i}`,
+        customer: { external_userid: ext },
+      });
+    }
+    const p1 = await api(`externalcontact/get?external_userid=${ext}`);
+    expect(p1.json.follow_user).toHaveLength(500);
+    const p2 = await api(`externalcontact/get?external_userid=${ext}&cursor=${p1.json.next_cursor}`);
+    expect(p2.json.follow_user).toEqual([expect.objectContaining({ userid: "m500" })]);
+    expect(p2.json.next_cursor).toBeUndefined();
+  });
+
   it("validates contact ways like WeCom", async () => {
     const { api } = await corpWithToken(b);
     const add = (body: Record<string, unknown>) => api("externalcontact/add_contact_way", body);
