@@ -5,3 +5,4 @@ export * from "./roles.ts";
 export * from "./segments.ts";
 export * from "./web-extra.ts";
 export * from "./wecom.ts";
+export * from "./wecom-views.ts";

@@ -1,6 +1,7 @@
 export { customersModule } from "./customers.module.ts";
 export {
   addTags,
+  assertVisible,
   type CustomerInput,
   removeTagIds,
   upsertCustomer,

@@ -5,6 +5,7 @@ import { defineSyncJobs } from "./jobs/sync.job.ts";
 import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
 import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
 import { wecomReadRoutes } from "./routes/wecom.routes.ts";
+import { wecomViewRoutes } from "./routes/wecom-views.routes.ts";
 import { encryptedSettingColumns } from "./settings.service.ts";
 
 /** The WeCom engine (SPEC §2): settings, callbacks, event processing and sync. */
@@ -20,6 +21,7 @@ export const wecomModule: Module = {
   routes(api, platform) {
     wecomSettingsRoutes(api, platform);
     wecomReadRoutes(api, platform);
+    wecomViewRoutes(api);
   },
   async callbacks(app, platform) {
     await wecomCallbackRoutes(app, platform);
