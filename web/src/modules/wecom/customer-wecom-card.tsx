@@ -40,7 +40,9 @@ export function CustomerWecomCard({ customerId }: { customerId: string }) {
               style={{ marginTop: 8, opacity: f.endedAt ? 0.6 : 1 }}
               title={
                 <Flex gap={8} align="center" wrap>
-                  <span>{f.staffName ? `${f.staffName}（${f.userid}）` : f.userid}</span>
+                  <span>
+                    {f.staffName && f.staffName !== f.userid ? `${f.staffName}（${f.userid}）` : f.userid}
+                  </span>
                   {f.endedAt ? (
                     <Tag color="red">
                       {f.endedBy

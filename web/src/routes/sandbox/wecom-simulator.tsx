@@ -415,36 +415,37 @@ function Deliveries({ corpId }: { corpId: string }) {
         pagination={rows.length > 10 ? { pageSize: 10 } : false}
         locale={{ emptyText: <Empty description={t("sandbox.noCallbacks")} /> }}
         columns={[
-          { title: "#", dataIndex: "id", width: 50 },
+          { title: "#", dataIndex: "id", width: 48 },
           {
             title: t("sandbox.event"),
             key: "event",
-            render: (_: unknown, d) => <code>{d.changeType ? `${d.event}.${d.changeType}` : d.event}</code>,
-          },
-          {
-            title: t("sandbox.deliveryState"),
-            dataIndex: "state",
-            render: (s: SimDelivery["state"]) => (
-              <Tag color={deliveryColor[s]}>{t(`sandbox.deliveryStates.${s}`)}</Tag>
+            render: (_: unknown, d) => (
+              <div>
+                <code>{d.changeType || d.event}</code>
+                <br />
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {d.event} · {new Date(d.createdAt).toLocaleTimeString()}
+                </Typography.Text>
+              </div>
             ),
           },
           {
-            title: t("sandbox.attempts"),
-            key: "attempts",
-            render: (_: unknown, d) => d.attempts.map((a) => a.status ?? a.error ?? "—").join(" · ") || "—",
-          },
-          {
-            title: t("sandbox.latency"),
-            key: "latency",
+            title: t("sandbox.deliveryState"),
+            key: "state",
+            width: 200,
             render: (_: unknown, d) => {
               const last = d.attempts[d.attempts.length - 1];
-              return last ? `${Math.round(last.latencyMs)} ms` : "—";
+              return (
+                <Flex gap={6} align="center" wrap>
+                  <Tag color={deliveryColor[d.state]}>{t(`sandbox.deliveryStates.${d.state}`)}</Tag>
+                  {last ? (
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {`${d.attempts.map((a) => a.status ?? a.error ?? "—").join(" / ")} · ${Math.round(last.latencyMs)} ms`}
+                    </Typography.Text>
+                  ) : null}
+                </Flex>
+              );
             },
-          },
-          {
-            title: t("common.createdAt"),
-            dataIndex: "createdAt",
-            render: (ms: number) => new Date(ms).toLocaleTimeString(),
           },
         ]}
       />

@@ -33,7 +33,17 @@ export function WecomEventsPage() {
             {
               title: t("wecom.events.kind"),
               dataIndex: "kind",
-              render: (k: string) => <code>{k}</code>,
+              render: (k: string) => {
+                const label = t(`wecom.events.kinds.${k.replace(".", "__")}`, { defaultValue: "" });
+                return (
+                  <div>
+                    {label ? <div>{label}</div> : null}
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      <code>{k}</code>
+                    </Typography.Text>
+                  </div>
+                );
+              },
             },
             {
               title: t("wecom.events.status"),

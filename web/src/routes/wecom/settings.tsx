@@ -220,19 +220,23 @@ export function WecomSettingsPage() {
           </Col>
           <Col xs={24} xl={9}>
             <Card title={t("wecom.settings.callbackTitle")}>
-              <Space.Compact style={{ width: "100%" }}>
-                <Input readOnly value={data.callbackUrl} data-testid="wecom-callback-url" />
-                <Button
-                  icon={<CopyOutlined />}
-                  onClick={() =>
-                    void navigator.clipboard
-                      ?.writeText(data.callbackUrl)
-                      .then(() => message.success(t("common.copied")))
-                  }
-                >
-                  {t("common.copy")}
-                </Button>
-              </Space.Compact>
+              <Input.TextArea
+                readOnly
+                autoSize
+                value={data.callbackUrl}
+                data-testid="wecom-callback-url"
+                style={{ fontFamily: "monospace", marginBottom: 8 }}
+              />
+              <Button
+                icon={<CopyOutlined />}
+                onClick={() =>
+                  void navigator.clipboard
+                    ?.writeText(data.callbackUrl)
+                    .then(() => message.success(t("common.copied")))
+                }
+              >
+                {t("common.copy")}
+              </Button>
               <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 8 }}>
                 {t("wecom.settings.callbackHint")}
               </Typography.Paragraph>

@@ -25,6 +25,24 @@ const statusColor: Record<WecomSyncRunDto["status"], string> = {
   failed: "error",
 };
 
+const counters = [
+  "departments",
+  "staff",
+  "followUsers",
+  "tags",
+  "tagsPushed",
+  "contactPages",
+  "relations",
+  "contacts",
+  "customersCreated",
+  "groups",
+  "groupMembers",
+];
+const counterOrder = (key: string) => {
+  const at = counters.indexOf(key);
+  return at < 0 ? counters.length : at;
+};
+
 export function WecomSyncPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
@@ -81,7 +99,7 @@ export function WecomSyncPage() {
             loading={runs.isPending}
             dataSource={items}
             pagination={false}
-            scroll={{ x: 1100 }}
+            scroll={{ x: 1400 }}
             locale={{ emptyText: <Empty description={t("wecom.sync.empty")} /> }}
             columns={[
               {
@@ -124,8 +142,11 @@ export function WecomSyncPage() {
               {
                 title: t("wecom.sync.counts"),
                 dataIndex: "progress",
+                width: 340,
                 render: (progress: Record<string, number>) => {
-                  const entries = Object.entries(progress);
+                  const entries = Object.entries(progress).sort(
+                    ([a], [b]) => counterOrder(a) - counterOrder(b),
+                  );
                   if (!entries.length) return <Typography.Text type="secondary">—</Typography.Text>;
                   return (
                     <Flex gap={4} wrap>
