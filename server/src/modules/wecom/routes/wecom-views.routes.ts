@@ -71,7 +71,7 @@ export function wecomViewRoutes(api: Api) {
   api.get(
     "/wecom/groups/:chatId",
     {
-      config: { permission: "customers.read" },
+      config: { permission: "customers.read", resource: "wecom_group" },
       schema: { tags: ["wecom"], params: chatParams, response: { 200: wecomGroupDetailSchema } },
     },
     async (req) =>
@@ -134,7 +134,7 @@ export function wecomViewRoutes(api: Api) {
   api.get(
     "/wecom/contacts/:externalUserid",
     {
-      config: { permission: "customers.read" },
+      config: { permission: "customers.read", resource: "wecom_contact" },
       schema: { tags: ["wecom"], params: externalParams, response: { 200: wecomContactSchema } },
     },
     async (req) =>
@@ -158,7 +158,7 @@ export function wecomViewRoutes(api: Api) {
   api.get(
     "/wecom/customers/:id",
     {
-      config: { permission: "customers.read" },
+      config: { permission: "customers.read", resource: "customer" },
       schema: {
         tags: ["wecom"],
         params: idParams,
