@@ -102,8 +102,11 @@ export function useSandboxEnabled() {
     queryKey: ["sandbox", "enabled"],
     queryFn: async () => {
       try {
-        await http.get<{ now: number }>(`${sim}/clock`);
-        return true;
+        // With the sandbox off a built console's SPA fallback may answer this path with HTML.
+        const clock = await http.get<unknown>(`${sim}/clock`);
+        return (
+          typeof clock === "object" && clock !== null && typeof (clock as { now?: unknown }).now === "number"
+        );
       } catch {
         return false;
       }
