@@ -22,7 +22,7 @@ import {
   Tag,
   Typography,
 } from "antd";
-import { type ReactNode, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { ApiError } from "../../api/client.ts";
@@ -46,6 +46,7 @@ const simTime = (s: number) => new Date(s * 1000).toLocaleString();
 /** Polls Siyu until the external contact exists there (its callback processed), for up to a minute. */
 function CustomerAppears({ externalUserid, since }: { externalUserid: string; since: number }) {
   const { t } = useTranslation();
+  const queryClient = useQueryClient();
   const contact = useQuery({
     queryKey: ["wecom", "contact", externalUserid],
     queryFn: async () => {
@@ -58,6 +59,11 @@ function CustomerAppears({ externalUserid, since }: { externalUserid: string; si
     },
     refetchInterval: (q) => (q.state.data || Date.now() - since > 60_000 ? false : 1000),
   });
+  const appeared = Boolean(contact.data);
+  // Once Siyu has it, the simulator's delivery log is refreshed so it no longer reads "pending".
+  useEffect(() => {
+    if (appeared) void queryClient.invalidateQueries({ queryKey: ["sim"] });
+  }, [appeared, queryClient]);
   if (contact.data) {
     return (
       <Alert
