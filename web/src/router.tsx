@@ -1,6 +1,6 @@
 import { Skeleton } from "antd";
 import type { ComponentType } from "react";
-import { createBrowserRouter, Outlet, type RouteObject } from "react-router";
+import { createBrowserRouter, Navigate, Outlet, type RouteObject } from "react-router";
 import { AppLayout } from "./modules/shell/app-layout.tsx";
 import { leaves } from "./modules/shell/nav.tsx";
 import { RouteError } from "./ui/route-error.tsx";
@@ -62,6 +62,35 @@ export const router = createBrowserRouter([
           {
             path: "customers/:id",
             ...page(() => import("./routes/customers/detail.tsx").then((m) => m.CustomerDetailPage)),
+          },
+          { path: "wecom", element: <Navigate to="/wecom/settings" replace /> },
+          {
+            path: "wecom/settings",
+            ...page(() => import("./routes/wecom/settings.tsx").then((m) => m.WecomSettingsPage)),
+          },
+          {
+            path: "wecom/sync",
+            ...page(() => import("./routes/wecom/sync.tsx").then((m) => m.WecomSyncPage)),
+          },
+          {
+            path: "wecom/staff",
+            ...page(() => import("./routes/wecom/staff.tsx").then((m) => m.WecomStaffPage)),
+          },
+          {
+            path: "wecom/groups",
+            ...page(() => import("./routes/wecom/groups.tsx").then((m) => m.WecomGroupsPage)),
+          },
+          {
+            path: "wecom/events",
+            ...page(() => import("./routes/wecom/events.tsx").then((m) => m.WecomEventsPage)),
+          },
+          {
+            path: "wecom/alerts",
+            ...page(() => import("./routes/wecom/alerts.tsx").then((m) => m.WecomAlertsPage)),
+          },
+          {
+            path: "simulator/wecom",
+            ...page(() => import("./routes/sandbox/wecom-simulator.tsx").then((m) => m.WecomSimulatorPage)),
           },
           {
             path: "wecom/quick-replies",

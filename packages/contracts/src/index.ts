@@ -7,3 +7,4 @@ export * from "./segments.ts";
 export * from "./web-extra.ts";
 export * from "./wecom.ts";
 export * from "./wecom-actions.ts";
+export * from "./wecom-views.ts";

@@ -18,6 +18,24 @@ async function json(res: { statusCode: number; body: string; json(): unknown }, 
   return res.json() as Record<string, unknown>;
 }
 
+/** Rows of the WeCom mirror, written as the event jobs would (they only arrive from WeCom, never by POST). */
+async function wecomRow(
+  t: TestApp,
+  token: string,
+  sql: (customerId: string, id: string) => [string, unknown[]],
+) {
+  const me = await json(await t.call("GET", "/api/auth/me", { token }), 200);
+  const tenantId = (me.user as { tenantId: string }).tenantId;
+  const customer = await json(
+    await t.call("POST", "/api/customers", { token, body: { name: "A 的企微客户" } }),
+    201,
+  );
+  const id = `w${unique()}`;
+  const [text, params] = sql(customer.id as string, id);
+  await t.siyu.platform.db.tenant(tenantId, (s) => s.query(text, params));
+  return id;
+}
+
 export const resourceFixtures: Record<string, ResourceFixture> = {
   user: {
     async create(t, token) {
@@ -35,6 +53,20 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
       const body = { name: `k${unique()}`, scopes: ["customers.read"] };
       return (await json(await t.call("POST", "/api/api-keys", { token, body }), 201)).id as string;
     },
+  },
+  wecom_contact: {
+    create: (t, token) =>
+      wecomRow(t, token, (customerId, id) => [
+        "insert into wecom_contacts (tenant_id, external_userid, customer_id, name) values (current_setting('app.tenant_id'), $1, $2, 'A')",
+        [id, customerId],
+      ]),
+  },
+  wecom_group: {
+    create: (t, token) =>
+      wecomRow(t, token, (_customerId, id) => [
+        "insert into wecom_groups (tenant_id, chat_id, name) values (current_setting('app.tenant_id'), $1, 'A 的群')",
+        [id],
+      ]),
   },
   customer: {
     async create(t, token) {

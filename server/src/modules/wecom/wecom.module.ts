@@ -7,6 +7,7 @@ import { wecomActionRoutes } from "./routes/actions.routes.ts";
 import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
 import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
 import { wecomReadRoutes } from "./routes/wecom.routes.ts";
+import { wecomViewRoutes } from "./routes/wecom-views.routes.ts";
 import { encryptedSettingColumns } from "./settings.service.ts";
 
 /** The WeCom engine (SPEC §2): settings, callbacks, event processing and sync. */
@@ -24,6 +25,7 @@ export const wecomModule: Module = {
     wecomSettingsRoutes(api, platform);
     wecomReadRoutes(api, platform);
     wecomActionRoutes(api, platform);
+    wecomViewRoutes(api);
   },
   async callbacks(app, platform) {
     await wecomCallbackRoutes(app, platform);
