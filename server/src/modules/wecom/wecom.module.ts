@@ -2,6 +2,7 @@ import { registerEncryptedColumn } from "../../platform/crypto/index.ts";
 import type { Module } from "../../platform/platform.ts";
 import { defineEventProcessing, sweepEventsJob } from "./jobs/process-event.job.ts";
 import { defineSyncJobs } from "./jobs/sync.job.ts";
+import { wireDemoTenant } from "./ops/wire-demo.ts";
 import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
 import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
 import { wecomReadRoutes } from "./routes/wecom.routes.ts";
@@ -25,6 +26,12 @@ export const wecomModule: Module = {
     await wecomCallbackRoutes(app, platform);
   },
   async started(platform) {
+    if (platform.config.role !== "worker") {
+      // The demo tenant talks to the in-app simulator; a failure here must not stop the process.
+      await wireDemoTenant(platform).catch((err: unknown) =>
+        platform.log.warn({ err }, "wiring the demo tenant to the WeCom sandbox failed"),
+      );
+    }
     if (platform.config.role !== "api") {
       // Catches event tasks whose job was lost between commit and send (a crash), every minute.
       await platform.jobs.schedule(sweepEventsJob, "* * * * *", {});

@@ -84,6 +84,7 @@ export async function startSync(
   tenantId: string,
   kind: WecomSyncKind,
   createdBy: string | null,
+  options: { delayMs?: number } = {},
 ): Promise<WecomSyncRunDto> {
   const run = await platform.db.tenant(tenantId, async (s) => {
     const [configured] = await s.query("select 1 from wecom_settings");
@@ -95,7 +96,11 @@ export async function startSync(
     );
     return row as RunRow;
   });
-  await platform.jobs.send(syncJob, { tenantId, runId: run.id }, { key: run.id });
+  await platform.jobs.send(
+    syncJob,
+    { tenantId, runId: run.id },
+    { key: run.id, ...(options.delayMs ? { delayMs: options.delayMs } : {}) },
+  );
   return runDto(run);
 }
 
