@@ -1,6 +1,7 @@
 import { registerEncryptedColumn } from "../../platform/crypto/index.ts";
 import type { Module } from "../../platform/platform.ts";
 import { defineEventProcessing, sweepEventsJob } from "./jobs/process-event.job.ts";
+import { defineReconcileJob, reconcileCron, reconcileTenantsJob } from "./jobs/reconcile.job.ts";
 import { defineSyncJobs } from "./jobs/sync.job.ts";
 import { wireDemoTenant } from "./ops/wire-demo.ts";
 import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
@@ -17,6 +18,7 @@ export const wecomModule: Module = {
     }
     defineEventProcessing(platform);
     defineSyncJobs(platform);
+    defineReconcileJob(platform);
   },
   routes(api, platform) {
     wecomSettingsRoutes(api, platform);
@@ -35,6 +37,7 @@ export const wecomModule: Module = {
     if (platform.config.role !== "api") {
       // Catches event tasks whose job was lost between commit and send (a crash), every minute.
       await platform.jobs.schedule(sweepEventsJob, "* * * * *", {});
+      await platform.jobs.schedule(reconcileTenantsJob, reconcileCron, {});
     }
   },
 };
