@@ -57,6 +57,8 @@ interface Cursor {
   page?: string;
   /** When the walk of the current step began (database clock): what it has not seen since is gone. */
   since?: string;
+  /** Members WeCom reported as unlicensed: it returned none of their relations, so none are closed. */
+  unlicensed?: string[];
 }
 
 type Progress = Record<string, number>;
@@ -240,9 +242,13 @@ async function runContacts(
       limit: 100,
       ...(cursor.page ? { cursor: cursor.page } : {}),
     });
+    const unlicensed = page.fail_info?.unlicensed_userid_list ?? [];
+    const skipped = unlicensed.length
+      ? { unlicensed: [...new Set([...(cursor.unlicensed ?? []), ...unlicensed])] }
+      : {};
     const next: Cursor = page.next_cursor
-      ? { ...cursor, page: page.next_cursor }
-      : { ...cursor, chunk: chunk + 1, page: undefined };
+      ? { ...cursor, ...skipped, page: page.next_cursor }
+      : { ...cursor, ...skipped, chunk: chunk + 1, page: undefined };
     await platform.db.tenant(tenantId, async (s) => {
       const items =
         mode === "full" ? page.external_contact_list : await differingContacts(s, page.external_contact_list);
@@ -265,7 +271,9 @@ async function runContacts(
   await platform.db.tenant(tenantId, async (s) => {
     // Relations of the walked staff that neither the walk nor an event touched are gone in WeCom.
     if (cursor.since) {
-      bump(progress, "relationsClosed", await closeUnseenFollows(s, platform, userids, cursor.since));
+      const unlicensed = new Set(cursor.unlicensed ?? []);
+      const walked = userids.filter((u) => !unlicensed.has(u));
+      bump(progress, "relationsClosed", await closeUnseenFollows(s, platform, walked, cursor.since));
     }
     const [n] = await s.query<{ n: number }>("select count(*)::int as n from wecom_contacts");
     progress.contacts = n?.n ?? 0;
