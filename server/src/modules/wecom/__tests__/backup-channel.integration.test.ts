@@ -274,6 +274,36 @@ describe.each(dbKinds)("WeCom backup channel against the sandbox (%s)", (kind) =
     expect(leftC[0]?.data.foundBy).toBeUndefined();
   }, 120_000);
 
+  it("member events delivered out of order leave the right members and one timeline entry each", async () => {
+    const [a, b, c] = await contactsOf("lisi");
+    const created = await sim("POST", `/corps/${corpId}/actions/create-group`, {
+      owner: "lisi",
+      name: "乱序测试群",
+      members: [a],
+    });
+    const chatId = created.chat_id as string;
+    await flush();
+    await eventsSettled();
+    // WeCom sends b's and c's joins newest first: c's LastMemVer is a version Siyu never stored.
+    await sim("PUT", `/corps/${corpId}/faults/callbacks`, { reorderWindow: 2 });
+    await sim("POST", `/corps/${corpId}/actions/join-group`, { chat_id: chatId, ids: [b] });
+    const last = await sim("POST", `/corps/${corpId}/actions/join-group`, { chat_id: chatId, ids: [c] });
+    await flush();
+    await sim("PUT", `/corps/${corpId}/faults/callbacks`, { reorderWindow: 0 });
+    await eventsSettled();
+    const [g] = await q<{ member_version: string; member_count: number }>(
+      "select member_version, member_count from wecom_groups where chat_id = $1",
+      [chatId],
+    );
+    expect(g).toMatchObject({ member_count: 4, member_version: (last.fields as Json).CurMemVer });
+    for (const ext of [b, c]) {
+      const joined = (await timelineOf(ext as string)).filter(
+        (e) => e.type === "wecom.group_joined" && e.data.chatId === chatId,
+      );
+      expect(joined, ext).toHaveLength(1);
+    }
+  }, 120_000);
+
   it("reconcile repairs group members and dismissals whose callbacks were lost", async () => {
     const [a, b] = await contactsOf("zhangsan");
     const created = await sim("POST", `/corps/${corpId}/actions/create-group`, {
