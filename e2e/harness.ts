@@ -22,7 +22,13 @@ export type E2E = {
   screenshot: (name: string) => Promise<string>;
 };
 
-export type TestCase = { name: string; file: string; fn: (t: E2E) => Promise<void> };
+export type TestCase = {
+  name: string;
+  file: string;
+  fn: (t: E2E) => Promise<void>;
+  /** Overrides the runner's per-test limit (long journeys such as a full sync). */
+  timeoutMs?: number;
+};
 
 export const registry: TestCase[] = [];
 let currentFile = "";
@@ -32,8 +38,12 @@ export function setCurrentFile(file: string): void {
   currentFile = file;
 }
 
-export function test(name: string, fn: (t: E2E) => Promise<void>): void {
-  registry.push({ name, file: currentFile, fn });
+export function test(
+  name: string,
+  fn: (t: E2E) => Promise<void>,
+  options: { timeoutMs?: number } = {},
+): void {
+  registry.push({ name, file: currentFile, fn, ...options });
 }
 
 export function makeE2E(page: Page, context: BrowserContext, baseUrl: string, admin: E2E["admin"]): E2E {

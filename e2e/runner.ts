@@ -81,7 +81,7 @@ async function main(): Promise<number> {
     });
     const t = makeE2E(page, context, baseUrl, admin);
     try {
-      await withTimeout(c.fn(t), testTimeoutMs, label);
+      await withTimeout(c.fn(t), c.timeoutMs ?? testTimeoutMs, label);
       passed++;
       console.log(`  ✓ ${label} (${Math.round(performance.now() - started)} ms)`);
     } catch (err) {

@@ -33,7 +33,8 @@ export default defineConfig(({ mode }) => {
         },
       },
     },
-    server: { proxy: { "/api": { target: api } } },
-    preview: { proxy: { "/api": { target: api } } },
+    // The in-app simulators (SIYU_SANDBOX) live under /sandbox on the same server.
+    server: { proxy: { "/api": { target: api }, "/sandbox": { target: api } } },
+    preview: { proxy: { "/api": { target: api }, "/sandbox": { target: api } } },
   };
 });

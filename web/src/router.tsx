@@ -1,6 +1,6 @@
 import { Skeleton } from "antd";
 import type { ComponentType } from "react";
-import { createBrowserRouter, Outlet, type RouteObject } from "react-router";
+import { createBrowserRouter, Navigate, Outlet, type RouteObject } from "react-router";
 import { AppLayout } from "./modules/shell/app-layout.tsx";
 import { leaves } from "./modules/shell/nav.tsx";
 import { RouteError } from "./ui/route-error.tsx";
@@ -26,6 +26,8 @@ export const router = createBrowserRouter([
     errorElement: <RouteError />,
     children: [
       { path: "/login", ...page(() => import("./routes/login.tsx").then((m) => m.LoginPage)) },
+      // The WeCom chat sidebar: a phone-width page of its own, outside the desktop frame.
+      { path: "/sidebar", ...page(() => import("./routes/sidebar.tsx").then((m) => m.SidebarPage)) },
       {
         path: "/",
         element: <AppLayout />,
@@ -60,6 +62,57 @@ export const router = createBrowserRouter([
           {
             path: "customers/:id",
             ...page(() => import("./routes/customers/detail.tsx").then((m) => m.CustomerDetailPage)),
+          },
+          { path: "wecom", element: <Navigate to="/wecom/settings" replace /> },
+          {
+            path: "wecom/settings",
+            ...page(() => import("./routes/wecom/settings.tsx").then((m) => m.WecomSettingsPage)),
+          },
+          {
+            path: "wecom/sync",
+            ...page(() => import("./routes/wecom/sync.tsx").then((m) => m.WecomSyncPage)),
+          },
+          {
+            path: "wecom/staff",
+            ...page(() => import("./routes/wecom/staff.tsx").then((m) => m.WecomStaffPage)),
+          },
+          {
+            path: "wecom/groups",
+            ...page(() => import("./routes/wecom/groups.tsx").then((m) => m.WecomGroupsPage)),
+          },
+          {
+            path: "wecom/events",
+            ...page(() => import("./routes/wecom/events.tsx").then((m) => m.WecomEventsPage)),
+          },
+          {
+            path: "wecom/alerts",
+            ...page(() => import("./routes/wecom/alerts.tsx").then((m) => m.WecomAlertsPage)),
+          },
+          {
+            path: "simulator/wecom",
+            ...page(() => import("./routes/sandbox/wecom-simulator.tsx").then((m) => m.WecomSimulatorPage)),
+          },
+          {
+            path: "wecom/quick-replies",
+            ...page(() => import("./routes/wecom/quick-replies.tsx").then((m) => m.QuickRepliesPage)),
+          },
+          {
+            path: "wecom/mass-messages",
+            ...page(() => import("./routes/wecom/mass-messages.tsx").then((m) => m.MassMessagesPage)),
+          },
+          {
+            path: "wecom/mass-messages/:id",
+            ...page(() =>
+              import("./routes/wecom/mass-message-detail.tsx").then((m) => m.MassMessageDetailPage),
+            ),
+          },
+          {
+            path: "wecom/moments",
+            ...page(() => import("./routes/wecom/moments.tsx").then((m) => m.MomentsPage)),
+          },
+          {
+            path: "wecom/transfers",
+            ...page(() => import("./routes/wecom/transfers.tsx").then((m) => m.TransfersPage)),
           },
           {
             path: "settings/users",

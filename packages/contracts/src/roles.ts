@@ -22,6 +22,8 @@ export const permissions = [
   "customers.export",
   "customers.phone.full",
   "customers.delete",
+  "quickreplies.use",
+  "quickreplies.manage",
   "tenants.manage",
 ] as const;
 export type Permission = (typeof permissions)[number];
@@ -30,8 +32,16 @@ export type Permission = (typeof permissions)[number];
 export const defaultRolePermissions: Record<Role, Permission[]> = {
   owner: permissions.filter((p) => p !== "tenants.manage"),
   admin: permissions.filter((p) => p !== "tenants.manage"),
-  manager: ["users.read", "customers.read", "customers.write", "customers.export", "settings.read"],
-  agent: ["customers.read", "customers.write"],
+  manager: [
+    "users.read",
+    "customers.read",
+    "customers.write",
+    "customers.export",
+    "settings.read",
+    "quickreplies.use",
+    "quickreplies.manage",
+  ],
+  agent: ["customers.read", "customers.write", "quickreplies.use"],
   technician: ["customers.read"],
   finance: ["customers.read", "settings.read"],
   auditor: ["audit.read", "users.read", "customers.read", "settings.read"],

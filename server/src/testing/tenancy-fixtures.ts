@@ -18,6 +18,24 @@ async function json(res: { statusCode: number; body: string; json(): unknown }, 
   return res.json() as Record<string, unknown>;
 }
 
+/** Rows of the WeCom mirror, written as the event jobs would (they only arrive from WeCom, never by POST). */
+async function wecomRow(
+  t: TestApp,
+  token: string,
+  sql: (customerId: string, id: string) => [string, unknown[]],
+) {
+  const me = await json(await t.call("GET", "/api/auth/me", { token }), 200);
+  const tenantId = (me.user as { tenantId: string }).tenantId;
+  const customer = await json(
+    await t.call("POST", "/api/customers", { token, body: { name: "A 的企微客户" } }),
+    201,
+  );
+  const id = `w${unique()}`;
+  const [text, params] = sql(customer.id as string, id);
+  await t.siyu.platform.db.tenant(tenantId, (s) => s.query(text, params));
+  return id;
+}
+
 export const resourceFixtures: Record<string, ResourceFixture> = {
   user: {
     async create(t, token) {
@@ -35,6 +53,20 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
       const body = { name: `k${unique()}`, scopes: ["customers.read"] };
       return (await json(await t.call("POST", "/api/api-keys", { token, body }), 201)).id as string;
     },
+  },
+  wecom_contact: {
+    create: (t, token) =>
+      wecomRow(t, token, (customerId, id) => [
+        "insert into wecom_contacts (tenant_id, external_userid, customer_id, name) values (current_setting('app.tenant_id'), $1, $2, 'A')",
+        [id, customerId],
+      ]),
+  },
+  wecom_group: {
+    create: (t, token) =>
+      wecomRow(t, token, (_customerId, id) => [
+        "insert into wecom_groups (tenant_id, chat_id, name) values (current_setting('app.tenant_id'), $1, 'A 的群')",
+        [id],
+      ]),
   },
   customer: {
     async create(t, token) {
@@ -135,6 +167,19 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
       return (await json(res, 201)).id as string;
     },
   },
+  quick_reply: {
+    async create(t, token) {
+      const body = { title: "A 的话术", content: "您好，这是 A 的话术", keywords: ["A-only"] };
+      return (await json(await t.call("POST", "/api/quick-replies", { token, body }), 201)).id as string;
+    },
+  },
+  quick_reply_group: {
+    async create(t, token) {
+      const body = { name: `A 的分组${unique()}` };
+      return (await json(await t.call("POST", "/api/quick-replies/groups", { token, body }), 201))
+        .id as string;
+    },
+  },
 };
 
 /** Valid bodies for routes that take one, keyed `METHOD url`. */
@@ -150,6 +195,9 @@ export const sampleBodies: Record<string, unknown> = {
   "PUT /api/imports/:id": { mapping: { name: "name" } },
   "PATCH /api/tag-rules/:id": { enabled: false },
   "PATCH /api/tag-groups/:id": { name: "B 的组" },
+  "PATCH /api/quick-replies/:id": { title: "B was here" },
+  "POST /api/quick-replies/:id/use": {},
+  "PATCH /api/quick-replies/groups/:id": { name: "B 的分组" },
 };
 
 /** Routes with path parameters that name no tenant object, and why. */

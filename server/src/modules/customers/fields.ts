@@ -1,5 +1,6 @@
 import type { Scope } from "../../platform/db/index.ts";
 import { AppError } from "../../platform/errors.ts";
+import { isDateOnly } from "./dates.ts";
 import type { AttributeValue } from "./model.ts";
 
 export type FieldType = "text" | "number" | "boolean" | "date" | "select" | "multiselect";
@@ -67,11 +68,7 @@ export function validateAttributes(
         if (typeof value !== "boolean") bad("true or false");
         break;
       case "date":
-        if (
-          typeof value !== "string" ||
-          !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
-          Number.isNaN(Date.parse(value))
-        ) {
+        if (typeof value !== "string" || !isDateOnly(value)) {
           bad("a date YYYY-MM-DD");
         }
         break;

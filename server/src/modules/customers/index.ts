@@ -1,6 +1,7 @@
 export { customersModule } from "./customers.module.ts";
 export {
   addTags,
+  assertVisible,
   type CustomerInput,
   removeTagIds,
   upsertCustomer,
@@ -10,4 +11,4 @@ export { normalizePhone, tryNormalizePhone } from "./phone.ts";
 export { renameTag } from "./rename-tag.ts";
 export { ensureTags, listTags, type TagRow, tagsByIds } from "./tags.service.ts";
 /** Appends a fact to a customer's timeline (and publishes it as a domain event, same transaction). */
-export { recordCustomerEvent as appendTimeline } from "./timeline.ts";
+export { recordCustomerEvent as appendTimeline, recordCustomerEvent } from "./timeline.ts";

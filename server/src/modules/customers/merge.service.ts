@@ -208,44 +208,73 @@ export async function undoMerge(scope: Scope, w: Writer, mergeId: string) {
   });
 }
 
+/** Company domains only: a shared public mail provider says nothing about two people being one. */
+const publicMail = [
+  "qq.com",
+  "163.com",
+  "126.com",
+  "gmail.com",
+  "outlook.com",
+  "hotmail.com",
+  "sina.com",
+  "foxmail.com",
+  "yahoo.com",
+];
+
 /**
  * Weaker evidence goes to the review queue instead of merging: the same name in the same city, or
  * the same name and e-mail domain (not a public mail provider).
  */
 export async function suggestMerges(scope: Scope, customerId: string): Promise<number> {
-  const publicMail = [
-    "qq.com",
-    "163.com",
-    "126.com",
-    "gmail.com",
-    "outlook.com",
-    "hotmail.com",
-    "sina.com",
-    "foxmail.com",
-    "yahoo.com",
-  ];
-  const rows = await scope.query<{ id: string; reason: string; score: number }>(
-    `select o.id,
-            case when c.attributes->>'city' is not null and o.attributes->>'city' = c.attributes->>'city'
-                 then 'same name and city' else 'same name and e-mail domain' end as reason,
-            case when c.attributes->>'city' is not null and o.attributes->>'city' = c.attributes->>'city' then 0.7 else 0.6 end as score
-       from customers c join customers o
-         on o.tenant_id = c.tenant_id and o.id <> c.id and o.name = c.name and o.merged_into is null and o.deleted_at is null
-      where c.id = $1 and c.name <> ''
-        and ((c.attributes->>'city' is not null and o.attributes->>'city' = c.attributes->>'city')
-          or (c.email is not null and o.email is not null
-              and split_part(o.email, '@', 2) = split_part(c.email, '@', 2)
-              and not (split_part(c.email, '@', 2) = any($2::text[]))))
-      limit 20`,
-    [customerId, publicMail],
+  return suggestMergesFor(scope, [customerId]);
+}
+
+/**
+ * The review-queue suggestions for many customers at once (an import batch): one query finds the
+ * pairs (at most 20 per customer, each pair once however many of its two ends are in `ids`), one
+ * insert queues them. Customers without a name, or with neither a city nor a company e-mail
+ * domain, cannot match and cost nothing but the primary-key probe.
+ */
+export async function suggestMergesFor(scope: Scope, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const pairs = await scope.query<{ a: string; b: string; reason: string; score: number }>(
+    `select distinct on (least(c.id, o.id), greatest(c.id, o.id))
+            least(c.id, o.id) as a, greatest(c.id, o.id) as b, o.reason, o.score
+       from customers c
+       cross join lateral (
+         select o.id,
+                case when c.attributes->>'city' is not null and o.attributes->>'city' = c.attributes->>'city'
+                     then 'same name and city' else 'same name and e-mail domain' end as reason,
+                case when c.attributes->>'city' is not null and o.attributes->>'city' = c.attributes->>'city'
+                     then 0.7 else 0.6 end::real as score
+           from customers o
+          where o.tenant_id = c.tenant_id and o.name = c.name and o.name <> '' and o.id <> c.id
+            and o.merged_into is null and o.deleted_at is null
+            and ((c.attributes->>'city' is not null and o.attributes->>'city' = c.attributes->>'city')
+              or (c.email is not null and o.email is not null
+                  and split_part(o.email, '@', 2) = split_part(c.email, '@', 2)
+                  and not (split_part(c.email, '@', 2) = any($2::text[]))))
+          limit 20) o
+      where c.id = any($1::text[]) and c.name <> ''
+        and (c.attributes->>'city' is not null
+          or (c.email is not null and not (split_part(c.email, '@', 2) = any($2::text[]))))
+      order by least(c.id, o.id), greatest(c.id, o.id), o.score desc`,
+    [ids, publicMail],
   );
-  for (const r of rows) {
-    const [a, b] = [customerId, r.id].sort() as [string, string];
-    await scope.query(
-      `insert into merge_candidates (id, tenant_id, customer_a, customer_b, reason, score)
-       values ($1, $2, $3, $4, $5, $6) on conflict (tenant_id, customer_a, customer_b) do nothing`,
-      [newId("mc"), scope.tenantId, a, b, r.reason, r.score],
-    );
-  }
-  return rows.length;
+  if (pairs.length === 0) return 0;
+  await scope.query(
+    `insert into merge_candidates (id, tenant_id, customer_a, customer_b, reason, score)
+     select x.id, $1, x.a, x.b, x.reason, x.score
+       from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::real[]) as x(id, a, b, reason, score)
+     on conflict (tenant_id, customer_a, customer_b) do nothing`,
+    [
+      scope.tenantId,
+      pairs.map(() => newId("mc")),
+      pairs.map((p) => p.a),
+      pairs.map((p) => p.b),
+      pairs.map((p) => p.reason),
+      pairs.map((p) => p.score),
+    ],
+  );
+  return pairs.length;
 }

@@ -1,4 +1,4 @@
-import { createWecomClient, type WecomClient } from "../../connectors/wecom/index.ts";
+import { createWecomClient, type WecomClient, wecomDefaultLimits } from "../../connectors/wecom/index.ts";
 import { AppError } from "../../platform/errors.ts";
 import type { Platform } from "../../platform/platform.ts";
 import { loadWecomSettings, type WecomCorpSettings } from "./settings.service.ts";
@@ -22,6 +22,12 @@ export function wecomClient(platform: Platform, s: WecomCorpSettings, kind: Weco
       secret,
       log: platform.log,
       limiter: platform.limits,
+      limits: {
+        ...wecomDefaultLimits,
+        perApi: { limit: platform.config.wecomApiRatePerMinute, windowMs: 60_000 },
+        // The corp-wide budget stays four APIs' worth, as in the defaults.
+        perAccount: { limit: platform.config.wecomApiRatePerMinute * 4, windowMs: 60_000 },
+      },
     });
     clients.set(key, client);
   }

@@ -1,12 +1,15 @@
 import { registerEncryptedColumn } from "../../platform/crypto/index.ts";
 import type { Module } from "../../platform/platform.ts";
+import { actionsSweepJob, defineWecomActions } from "./jobs/actions-sweep.job.ts";
 import { defineEventProcessing, sweepEventsJob } from "./jobs/process-event.job.ts";
 import { defineReconcileJob, reconcileCron, reconcileTenantsJob } from "./jobs/reconcile.job.ts";
 import { defineSyncJobs } from "./jobs/sync.job.ts";
 import { wireDemoTenant } from "./ops/wire-demo.ts";
+import { wecomActionRoutes } from "./routes/actions.routes.ts";
 import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
 import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
 import { wecomReadRoutes } from "./routes/wecom.routes.ts";
+import { wecomViewRoutes } from "./routes/wecom-views.routes.ts";
 import { encryptedSettingColumns } from "./settings.service.ts";
 
 /** The WeCom engine (SPEC §2): settings, callbacks, event processing and sync. */
@@ -19,10 +22,13 @@ export const wecomModule: Module = {
     defineEventProcessing(platform);
     defineSyncJobs(platform);
     defineReconcileJob(platform);
+    defineWecomActions(platform);
   },
   routes(api, platform) {
     wecomSettingsRoutes(api, platform);
     wecomReadRoutes(api, platform);
+    wecomActionRoutes(api, platform);
+    wecomViewRoutes(api);
   },
   async callbacks(app, platform) {
     await wecomCallbackRoutes(app, platform);
@@ -38,6 +44,7 @@ export const wecomModule: Module = {
       // Catches event tasks whose job was lost between commit and send (a crash), every minute.
       await platform.jobs.schedule(sweepEventsJob, "* * * * *", {});
       await platform.jobs.schedule(reconcileTenantsJob, reconcileCron, {});
+      await platform.jobs.schedule(actionsSweepJob, "* * * * *", {});
     }
   },
 };

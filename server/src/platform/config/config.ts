@@ -52,6 +52,12 @@ const schema = z.object({
    * refused as replays. Default 300; needs an NTP-synced clock.
    */
   SIYU_CALLBACK_TOLERANCE_S: z.coerce.number().int().positive().default(300),
+  /**
+   * Calls per minute Siyu allows itself per WeCom API and corp (shared by every process through the
+   * rate limiter). WeCom documents 10,000; the default 5,000 leaves room for other apps of the corp.
+   * Lower it when WeCom answers 45009 for a corp.
+   */
+  SIYU_WECOM_API_RATE: z.coerce.number().int().positive().default(5000),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -76,6 +82,8 @@ export interface Config {
   webDir: string | undefined;
   /** Largest accepted |now − timestamp| of a signed platform callback, in seconds. */
   callbackToleranceS: number;
+  /** `SIYU_WECOM_API_RATE`: WeCom calls per minute per API and corp. */
+  wecomApiRatePerMinute: number;
   /** `embedded` when PGlite is used. */
   mode: "embedded" | "cluster";
 }
@@ -114,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionHours: c.SIYU_SESSION_HOURS,
     webDir: c.SIYU_WEB_DIR ?? (existsSync(defaultWeb) ? defaultWeb : undefined),
     callbackToleranceS: c.SIYU_CALLBACK_TOLERANCE_S,
+    wecomApiRatePerMinute: c.SIYU_WECOM_API_RATE,
     mode,
   };
 }

@@ -118,12 +118,11 @@ export function createInbox(options: InboxOptions): InboxService {
 
   // Group commit: callbacks arriving while a tenant's previous batch is being written wait and go
   // in the next one — one transaction and one `sendMany` per batch instead of per event. An idle
-  // inbox writes a lone event at once, so batching adds no delay, only throughput under load.
+  // inbox writes a lone event after one event-loop turn, so batching adds next to no delay.
   const waiting = new Map<string, Pending[]>();
   const flushing = new Set<string>();
 
   async function flush(tenantId: string): Promise<void> {
-    flushing.add(tenantId);
     try {
       for (;;) {
         const queue = waiting.get(tenantId);
@@ -141,6 +140,9 @@ export function createInbox(options: InboxOptions): InboxService {
         } catch (err) {
           for (const p of batch) p.reject(err);
         }
+        // PGlite runs in this thread and its awaits are microtasks: without yielding to I/O here,
+        // requests that arrived during the write would not be read until the queue looked empty.
+        await new Promise<void>((r) => setImmediate(r));
       }
     } finally {
       flushing.delete(tenantId);
@@ -211,7 +213,11 @@ export function createInbox(options: InboxOptions): InboxService {
           waiting.set(tenantId, queue);
         }
         queue.push({ event, resolve, reject });
-        if (!flushing.has(tenantId)) void flush(tenantId);
+        if (!flushing.has(tenantId)) {
+          flushing.add(tenantId);
+          // After this turn's I/O callbacks: every request already read joins the first batch.
+          setImmediate(() => void flush(tenantId));
+        }
       });
     },
 

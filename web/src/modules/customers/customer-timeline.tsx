@@ -4,6 +4,7 @@ import {
   EditOutlined,
   IdcardOutlined,
   InfoCircleOutlined,
+  MessageOutlined,
   MinusCircleOutlined,
   PlusCircleOutlined,
   ShoppingOutlined,
@@ -39,6 +40,7 @@ function icon(type: string): { node: ReactNode; color: string } {
   if (type === "customer.identity_added") return { node: <IdcardOutlined />, color: "cyan" };
   if (type.startsWith("order.")) return { node: <ShoppingOutlined />, color: "orange" };
   if (type.startsWith("wecom.")) return { node: <WechatOutlined />, color: "green" };
+  if (type === "quick_reply.sent") return { node: <MessageOutlined />, color: "green" };
   if (type.startsWith("webhook.")) return { node: <ApiOutlined />, color: "gray" };
   return { node: <InfoCircleOutlined />, color: "gray" };
 }
@@ -89,9 +91,15 @@ function EntryBody({ entry }: { entry: TimelineEntry }) {
     detail = (
       <Typography.Text type="secondary">{Object.keys(d.changes as object).join(", ")}</Typography.Text>
     );
+  } else if (entry.type === "quick_reply.sent") {
+    detail = (
+      <Typography.Paragraph type="secondary" ellipsis={{ rows: 2 }} style={{ margin: 0 }}>
+        <Typography.Text>{str(d.title)}</Typography.Text> · {str(d.content)}
+      </Typography.Paragraph>
+    );
   } else if (Object.keys(d).length > 0 && entry.type !== "customer.created") {
     detail = (
-      <Typography.Text type="secondary" ellipsis style={{ maxWidth: 560 }}>
+      <Typography.Text type="secondary" ellipsis style={{ display: "block", maxWidth: "min(560px, 100%)" }}>
         {JSON.stringify(d)}
       </Typography.Text>
     );

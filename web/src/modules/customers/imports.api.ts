@@ -24,6 +24,19 @@ export interface ImportJob {
   startedAt: string | null;
   finishedAt: string | null;
   createdAt?: string;
+  /** Last progress: every committed batch moves it. */
+  updatedAt?: string;
+  error?: string | null;
+}
+
+/** The server lets a running import be retried after this long without progress (interrupted). */
+export const importStallMs = 10 * 60_000;
+
+/** Failed, or running without progress for the stall time: the retry button is offered. */
+export function canRetry(job: ImportJob, now = Date.now()): boolean {
+  if (job.status === "failed") return true;
+  if (job.status !== "running" || !job.updatedAt) return false;
+  return now - Date.parse(job.updatedAt) > importStallMs;
 }
 
 /** Target of a column: a standard field, `attr.<key>`, `identity.<type>` or `skip`. */
@@ -65,6 +78,8 @@ export async function uploadCsv(file: File): Promise<ImportUpload> {
 export const saveMapping = (id: string, mapping: Record<string, ColumnTarget>) =>
   http.put<ImportJob>(`/api/imports/${enc(id)}`, { mapping });
 export const startImport = (id: string) => http.post<ImportJob>(`/api/imports/${enc(id)}/start`);
+/** Restarts a failed or interrupted import from its checkpoint (rows already imported stay as they are). */
+export const retryImport = (id: string) => http.post<ImportJob>(`/api/imports/${enc(id)}/retry`);
 
 export function useImport(id: string | null) {
   return useQuery({
@@ -83,6 +98,8 @@ export function useImports() {
   return useQuery({
     queryKey: ["imports"],
     queryFn: () => http.get<Page<ImportJob>>("/api/imports", { limit: 20 }),
+    // A retried import runs again from the list: follow it until nothing runs.
+    refetchInterval: (q) => (q.state.data?.items.some((i) => i.status === "running") ? 2000 : false),
   });
 }
 

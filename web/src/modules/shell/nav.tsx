@@ -6,6 +6,7 @@ import {
   CommentOutlined,
   DashboardOutlined,
   DatabaseOutlined,
+  ExperimentOutlined,
   FormOutlined,
   KeyOutlined,
   LockOutlined,
@@ -50,6 +51,8 @@ export interface NavItem {
   icon?: ReactNode;
   planned?: PlannedArea;
   platformAdminOnly?: boolean;
+  /** Shown only when the server runs the simulators (SIYU_SANDBOX). */
+  sandboxOnly?: boolean;
   children?: NavItem[];
 }
 
@@ -67,7 +70,22 @@ export const nav: NavItem[] = [
       { key: "mergeReview", path: "/customers/merge-review" },
     ],
   },
-  { key: "wecom", path: "/wecom", icon: <WechatOutlined />, planned: "wecom" },
+  {
+    key: "wecom",
+    icon: <WechatOutlined />,
+    children: [
+      { key: "wecomSettings", path: "/wecom/settings" },
+      { key: "wecomSync", path: "/wecom/sync" },
+      { key: "wecomStaff", path: "/wecom/staff" },
+      { key: "wecomGroups", path: "/wecom/groups" },
+      { key: "wecomMassMessages", path: "/wecom/mass-messages" },
+      { key: "wecomMoments", path: "/wecom/moments" },
+      { key: "wecomTransfers", path: "/wecom/transfers" },
+      { key: "quickReplies", path: "/wecom/quick-replies" },
+      { key: "wecomEvents", path: "/wecom/events" },
+      { key: "wecomAlerts", path: "/wecom/alerts" },
+    ],
+  },
   { key: "liveCodes", path: "/live-codes", icon: <QrcodeOutlined />, planned: "liveCodes" },
   { key: "officialAccount", path: "/official-account", icon: <WifiOutlined />, planned: "officialAccount" },
   { key: "commerce", path: "/commerce", icon: <ShopOutlined />, planned: "commerce" },
@@ -79,6 +97,12 @@ export const nav: NavItem[] = [
   { key: "forms", path: "/forms", icon: <FormOutlined />, planned: "forms" },
   { key: "settlement", path: "/settlement", icon: <MoneyCollectOutlined />, planned: "settlement" },
   { key: "analytics", path: "/analytics", icon: <BarChartOutlined />, planned: "analytics" },
+  {
+    key: "sandbox",
+    icon: <ExperimentOutlined />,
+    sandboxOnly: true,
+    children: [{ key: "wecomSimulator", path: "/simulator/wecom" }],
+  },
   {
     key: "settings",
     icon: <SettingOutlined />,

@@ -3,20 +3,25 @@ import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { useLocation, useNavigate } from "react-router";
 import { Logo } from "../../ui/logo.tsx";
+import { useSandboxEnabled } from "../wecom/sandbox.api.ts";
 import { findNav, type NavItem, nav } from "./nav.tsx";
 
 type MenuItem = Required<MenuProps>["items"][number];
 
-function toMenuItems(items: NavItem[], platformAdmin: boolean, t: (key: string) => string): MenuItem[] {
+function toMenuItems(
+  items: NavItem[],
+  show: { platformAdmin: boolean; sandbox: boolean },
+  t: (key: string) => string,
+): MenuItem[] {
   return items
-    .filter((item) => !item.platformAdminOnly || platformAdmin)
+    .filter((item) => (!item.platformAdminOnly || show.platformAdmin) && (!item.sandboxOnly || show.sandbox))
     .map((item) =>
       item.children
         ? {
             key: item.key,
             icon: item.icon,
             label: t(`nav.${item.key}`),
-            children: toMenuItems(item.children, platformAdmin, t),
+            children: toMenuItems(item.children, show, t),
           }
         : { key: item.path ?? item.key, icon: item.icon, label: t(`nav.${item.key}`) },
     );
@@ -27,7 +32,8 @@ export function SideMenu({ collapsed, platformAdmin }: { collapsed: boolean; pla
   const navigate = useNavigate();
   const { pathname } = useLocation();
   const { item, parent } = findNav(pathname);
-  const items = useMemo(() => toMenuItems(nav, platformAdmin, t), [platformAdmin, t]);
+  const sandbox = useSandboxEnabled();
+  const items = useMemo(() => toMenuItems(nav, { platformAdmin, sandbox }, t), [platformAdmin, sandbox, t]);
 
   return (
     <>

@@ -41,6 +41,7 @@ import { CustomerTimeline } from "../../modules/customers/customer-timeline.tsx"
 import { downloadFile, type Identity, useCustomer } from "../../modules/customers/customers.api.ts";
 import { IdentityTypeTag } from "../../modules/customers/identity-type.tsx";
 import { useOwnerName } from "../../modules/customers/owner-names.ts";
+import { CustomerWecomCard } from "../../modules/wecom/customer-wecom-card.tsx";
 import { errorText } from "../../ui/error-text.ts";
 import { formatTime } from "../../ui/format.ts";
 import { QueryError } from "../../ui/query-error.tsx";
@@ -220,6 +221,7 @@ export function CustomerDetailPage() {
               ]}
             />
           </Card>
+          <CustomerWecomCard customerId={c.id} />
           <Card title={t("customers.attributes")}>
             <CustomerAttributes customer={c} editable={canWrite} />
           </Card>

@@ -1,4 +1,10 @@
-import { CheckCircleOutlined, DownloadOutlined, InboxOutlined, UploadOutlined } from "@ant-design/icons";
+import {
+  CheckCircleOutlined,
+  DownloadOutlined,
+  InboxOutlined,
+  RedoOutlined,
+  UploadOutlined,
+} from "@ant-design/icons";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import {
   Alert,
@@ -27,9 +33,11 @@ import { downloadFile, useCustomFields } from "../../modules/customers/customers
 import { identityTypeKeys, useIdentityLabel } from "../../modules/customers/identity-type.tsx";
 import {
   type ColumnTarget,
+  canRetry,
   guessTarget,
   type ImportJob,
   type ImportUpload,
+  retryImport,
   saveMapping,
   startImport,
   uploadCsv,
@@ -70,6 +78,34 @@ function ErrorReportLink({ job, small }: { job: ImportJob; small?: boolean }) {
       data-testid="import-errors"
     >
       {t("customers.imports.errorReport")}
+    </Button>
+  );
+}
+
+/** Restarts a failed or interrupted import from its checkpoint; shown only when the server allows it. */
+function RetryButton({ job, small }: { job: ImportJob; small?: boolean }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const retry = useMutation({
+    mutationFn: () => retryImport(job.id),
+    onSuccess: (updated) => {
+      message.success(t("customers.imports.retried"));
+      queryClient.setQueryData(["imports", job.id], updated);
+      void queryClient.invalidateQueries({ queryKey: ["imports"] });
+    },
+    onError: (error) => message.error(errorText(t, error)),
+  });
+  if (!canRetry(job)) return null;
+  return (
+    <Button
+      icon={<RedoOutlined />}
+      size={small ? "small" : "middle"}
+      loading={retry.isPending}
+      onClick={() => retry.mutate()}
+      data-testid="import-retry"
+    >
+      {t("customers.imports.retry")}
     </Button>
   );
 }
@@ -213,7 +249,16 @@ function PastImports() {
             dataIndex: "failed",
             render: (n: number) => (n > 0 ? <Typography.Text type="danger">{n}</Typography.Text> : n),
           },
-          { title: "", key: "errors", render: (_: unknown, j) => <ErrorReportLink job={j} small /> },
+          {
+            title: "",
+            key: "actions",
+            render: (_: unknown, j) => (
+              <Space>
+                <RetryButton job={j} small />
+                <ErrorReportLink job={j} small />
+              </Space>
+            ),
+          },
         ]}
       />
     </Card>
@@ -409,8 +454,29 @@ export function ImportPage() {
                     </span>
                   </Col>
                 </Row>
+                {job.data.status === "failed" ? (
+                  <Alert
+                    type="error"
+                    showIcon
+                    style={{ marginTop: 16 }}
+                    title={t("customers.imports.failedWith", { error: job.data.error ?? "?" })}
+                  />
+                ) : canRetry(job.data) ? (
+                  <Alert
+                    type="warning"
+                    showIcon
+                    style={{ marginTop: 16 }}
+                    title={t("customers.imports.stalled")}
+                  />
+                ) : null}
+                {canRetry(job.data) && !finished ? (
+                  <Flex gap={8} justify="flex-end" style={{ marginTop: 16 }}>
+                    <RetryButton job={job.data} />
+                  </Flex>
+                ) : null}
                 {finished ? (
                   <Flex gap={8} justify="flex-end" style={{ marginTop: 16 }}>
+                    <RetryButton job={job.data} />
                     <ErrorReportLink job={job.data} />
                     <Link to="/customers">
                       <Button>{t("customers.imports.viewCustomers")}</Button>

@@ -30,12 +30,13 @@ interface Row {
   error: string | null;
   created_by: string | null;
   created_at: Date;
+  updated_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
 }
 
 const columns =
-  "id, status, encoding, columns, sample, mapping, rows_total, rows_done, created, updated, failed, error, created_by, created_at, started_at, finished_at";
+  "id, status, encoding, columns, sample, mapping, rows_total, rows_done, created, updated, failed, error, created_by, created_at, updated_at, started_at, finished_at";
 
 export function toImportDto(r: Row) {
   return {
@@ -53,6 +54,7 @@ export function toImportDto(r: Row) {
     error: r.error,
     createdBy: r.created_by,
     createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
     startedAt: r.started_at?.toISOString() ?? null,
     finishedAt: r.finished_at?.toISOString() ?? null,
   };
@@ -117,8 +119,57 @@ export async function markStarted(scope: Scope, platform: Platform, actor: Actor
   return getImport(scope, id);
 }
 
-export async function sendImportJob(platform: Platform, tenantId: string, importId: string) {
-  await platform.jobs.send<ImportJobData>(importJobName, { tenantId, importId }, { key: importId });
+/**
+ * An import that ran but made no progress for this long is taken as interrupted (its job is dead
+ * or lost: a process killed on the last attempt never marks it failed) and may be retried. A batch
+ * takes about a second; the job's own retries back off for at most ~4 minutes between attempts.
+ */
+export const importStallMs = { value: 10 * 60_000 };
+
+/**
+ * Restarts a failed or interrupted import from its checkpoint. The state change is one conditional
+ * UPDATE, so two clicks (or two nodes) make one retry. Rows before the checkpoint were committed
+ * with it and are never read again; the batch in flight when it failed was rolled back and is
+ * redone. Returns the job key to send after commit.
+ */
+export async function markRetried(
+  scope: Scope,
+  platform: Platform,
+  actor: Actor,
+  id: string,
+): Promise<{ dto: ImportDto; jobKey: string }> {
+  const imp = await getImport(scope, id);
+  if (imp.status === "uploaded")
+    throw new AppError("conflict", "the import has not been started; start it instead of retrying");
+  if (imp.status === "completed") throw new AppError("conflict", "the import has already completed");
+  const [row] = await scope.query<{ updated_at: Date }>(
+    `update imports set status = 'running', error = null, finished_at = null, updated_at = now()
+      where id = $1 and (status = 'failed'
+        or (status = 'running' and updated_at < now() - make_interval(secs => $2::double precision)))
+      returning updated_at`,
+    [id, importStallMs.value / 1000],
+  );
+  if (!row) {
+    throw new AppError(
+      "conflict",
+      imp.status === "running"
+        ? `the import is running (last progress at ${imp.updatedAt}); it can be retried once it has failed or made no progress for ${Math.round(importStallMs.value / 60_000)} minutes`
+        : `the import is ${imp.status}`,
+      { status: imp.status },
+    );
+  }
+  await platform.audit.record(scope, actor, {
+    action: "customers.import_retried",
+    targetType: "import",
+    targetId: id,
+    data: { from: imp.status, rowsDone: imp.rowsDone, rowsTotal: imp.rowsTotal, error: imp.error },
+  });
+  // A fresh key: the first job's key still names its dead (or lost) job, which would swallow a send.
+  return { dto: await getImport(scope, id), jobKey: `${id}:retry:${row.updated_at.getTime()}` };
+}
+
+export async function sendImportJob(platform: Platform, tenantId: string, importId: string, key = importId) {
+  await platform.jobs.send<ImportJobData>(importJobName, { tenantId, importId }, { key });
 }
 
 export function defineImportJobs(platform: Platform): void {

@@ -9,6 +9,7 @@ import {
   errorLines,
   getImport,
   listImports,
+  markRetried,
   markStarted,
   sendImportJob,
   setMapping,
@@ -34,6 +35,8 @@ const importSchema = z.object({
   error: z.string().nullable(),
   createdBy: z.string().nullable(),
   createdAt: z.string(),
+  /** Last progress (each committed batch moves it). */
+  updatedAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
 });
@@ -150,6 +153,26 @@ export function importRoutes(api: Api, platform: Platform) {
       // After commit: the job must see the running status. A failed send is retried by calling
       // start again (the job key is the import id, so it never runs twice).
       await sendImportJob(platform, req.caller().tenantId, req.params.id);
+      return reply.status(202).send(dto);
+    },
+  );
+
+  api.post(
+    "/imports/:id/retry",
+    {
+      config: { permission: "customers.write", resource: "import" },
+      schema: {
+        tags: ["customers"],
+        description:
+          "Restart a failed import, or one that made no progress for 10 minutes, from its checkpoint: rows already imported are not imported again. 409 when the import is not failed or stalled.",
+        params: idParams,
+        response: { 202: importSchema },
+      },
+    },
+    async (req, reply) => {
+      const { dto, jobKey } = await req.inTenant((s) => markRetried(s, platform, req.actor(), req.params.id));
+      // After commit, like start: the job must see the running status.
+      await sendImportJob(platform, req.caller().tenantId, req.params.id, jobKey);
       return reply.status(202).send(dto);
     },
   );

@@ -4,6 +4,7 @@ import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { type CustomerInput, upsertCustomer, type Writer } from "../customers.service.ts";
 import { loadFieldDefs } from "../fields.ts";
+import { suggestMergesFor } from "../merge.service.ts";
 import type { AttributeValue } from "../model.ts";
 import { type IdentityKey, identityKeys, lockIdentities } from "../resolve.ts";
 import { ensureTags } from "../tags.service.ts";
@@ -497,7 +498,16 @@ async function writeBatch(
     }
   }
 
-  // 8. Timeline rows in bulk; one domain event for the batch instead of one per row.
+  // 8. Weak matches (same name and city, same name and company e-mail domain) of the customers this
+  //    batch created go to the review queue, as they do for one created through the API: one query
+  //    for the batch, against everyone already there (this batch included).
+  if (fresh.length)
+    await suggestMergesFor(
+      s,
+      fresh.map((f) => f.id),
+    );
+
+  // 9. Timeline rows in bulk; one domain event for the batch instead of one per row.
   if (timeline.length) {
     await s.query(
       `insert into customer_events (tenant_id, customer_id, type, data)

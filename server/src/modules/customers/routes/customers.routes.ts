@@ -18,6 +18,7 @@ import {
   upsertCustomer,
   type Writer,
 } from "../customers.service.ts";
+import { isDateOrDateTime } from "../dates.ts";
 import { listCustomers } from "../list.ts";
 import { segmentWhere } from "../segments/index.ts";
 import { findTags } from "../tags.service.ts";
@@ -189,7 +190,12 @@ export function customersRoutes(api: Api, platform: Platform) {
         params: idParams,
         querystring: listQuerySchema.extend({
           type: z.string().max(100).optional(),
-          before: z.string().datetime({ offset: true }).optional(),
+          // zod takes year 0000, which PostgreSQL refuses.
+          before: z
+            .string()
+            .datetime({ offset: true })
+            .refine((v) => isDateOrDateTime(v.slice(0, 10)), "not a real date")
+            .optional(),
         }),
         response: { 200: list(timelineEntrySchema) },
       },

@@ -9,6 +9,9 @@ import type { Scope } from "../../../platform/db/index.ts";
  * Semantics are two-valued: a predicate on a missing attribute is false, so `NOT p` is exactly the
  * customers `p` does not match (`attr.city != "上海"` includes customers with no city).
  *
+ * Dates and times without an offset are read in the tenant's time zone (`tenants.timezone`,
+ * default Asia/Shanghai), whatever the database session's TimeZone is.
+ *
  * Tags are matched by name (case-insensitively, like the unique index on tags) and resolved to the
  * numbers (`tags.num`) of the scope's tenant; an unknown tag is simply false and is reported in
  * `warnings`. Tag tests in one AND become one `tag_nums @> nums` (GIN) plus one
@@ -50,6 +53,7 @@ export async function compileCondition(
   const alias = options.alias ?? "c";
   if (!/^[a-z_][a-z0-9_]*$/i.test(alias)) throw new Error(`invalid alias ${alias}`);
   const tagNums = await resolveTags(scope, collectTags(ast));
+  const timeZone = usesLocalTime(ast) ? await tenantTimeZone(scope) : null;
   // Values get placeholders while compiling; branches may be pruned afterwards, so the $n numbers
   // are given at the end to the placeholders that survived, in order of appearance.
   const values: unknown[] = [];
@@ -108,8 +112,16 @@ export async function compileCondition(
       case "compare": {
         const { field, op, value } = e;
         if (op === "!=") return not(predicate({ ...e, op: "=" }));
-        if (field === "created_at")
+        if (field === "created_at") {
+          // A date or a time without an offset is a wall-clock time in the tenant's zone (never the
+          // session's): "created_at >= 2026-11-01" starts at midnight where the tenant is.
+          if (typeof value === "string" && !hasOffset(value))
+            return {
+              sql: `${c("created_at")} ${op} (${param(value, "::timestamp")} AT TIME ZONE ${param(timeZone ?? defaultTimeZone, "::text")})`,
+              nullable: false,
+            };
           return { sql: `${c("created_at")} ${op} ${param(value, "::timestamptz")}`, nullable: false };
+        }
         if (typeof value === "number")
           return numeric(field, (x) => `${x} ${op} ${param(String(value), "::numeric")}`);
         if (typeof value === "boolean")
@@ -219,6 +231,36 @@ export async function compileCondition(
 }
 
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
+
+/** Where a tenant has no zone of its own (the column's default too). */
+export const defaultTimeZone = "Asia/Shanghai";
+
+/** "2026-11-01T08:00:00+08:00" or "…Z": an instant; a bare date or time is wall-clock time. */
+function hasOffset(value: string): boolean {
+  return /[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value);
+}
+
+/** Whether the tree compares created_at with a wall-clock value (so the tenant's zone is needed). */
+function usesLocalTime(e: SegmentExpr): boolean {
+  if (e.type === "not") return usesLocalTime(e.item);
+  if (e.type === "and" || e.type === "or") return e.items.some(usesLocalTime);
+  return e.type === "compare" && e.field === "created_at";
+}
+
+async function tenantTimeZone(scope: Scope): Promise<string> {
+  const [row] = await scope.query<{ timezone: string | null }>("SELECT timezone FROM tenants WHERE id = $1", [
+    scope.tenantId,
+  ]);
+  const zone = row?.timezone;
+  if (!zone) return defaultTimeZone;
+  try {
+    // Settings validate the zone; a bad one written around them must not turn counts into 500s.
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone;
+  } catch {
+    return defaultTimeZone;
+  }
+}
 
 function interval(d: string): string {
   return `${d.slice(0, -1)} ${d.endsWith("d") ? "days" : "hours"}`;

@@ -8,6 +8,7 @@ import {
   segmentStandardFields,
 } from "@siyu/contracts";
 import { AppError } from "../../../platform/errors.ts";
+import { isDateOrDateTime } from "../dates.ts";
 
 /**
  * Text → AST for the segment language (grammar below), and AST → canonical text.
@@ -168,11 +169,9 @@ export function fieldRuleError(
   return null;
 }
 
+/** A real calendar date (and time): PostgreSQL refuses 30 February and year 0 that Date.parse takes. */
 function isDate(s: string): boolean {
-  return (
-    /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/.test(s) &&
-    !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s.replace(" ", "T")))
-  );
+  return isDateOrDateTime(s);
 }
 
 class Parser {

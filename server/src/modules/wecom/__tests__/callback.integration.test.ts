@@ -3,6 +3,7 @@ import { WxMsgCrypt } from "../../../connectors/shared/wx-msg-crypt.ts";
 import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds } from "../../../testing/databases.ts";
 import { loadVector } from "../../../testing/vectors.ts";
+import { saveWecomSettings } from "../settings.service.ts";
 import { signedEvent, type TestCorp } from "./callbacks.ts";
 
 const official = loadVector("wecom.callback.verify_url.official_sample");
@@ -278,5 +279,43 @@ describe.each(dbKinds)("WeCom callback replay window (%s)", (kind) => {
     });
     expect(ok.statusCode).toBe(200);
     expect(await inboxCount(t)).toBe(1);
+  });
+
+  it("a changed callback token applies at once here, and after a reload when another process changed it", async () => {
+    const owner = await t.login();
+    const post = (c: TestCorp, n: number) => {
+      const ev = signedEvent(c, {
+        CreateTime: String(n),
+        Event: "change_external_contact",
+        ChangeType: "edit_external_contact",
+      });
+      return t.call("POST", `/callbacks/wecom/${tenantId}?${ev.query}`, {
+        headers: { "content-type": "text/xml" },
+        body: ev.body,
+      });
+    };
+    expect((await post(corp, 100)).statusCode).toBe(200);
+    // Through the route: this process forgets its cached copy at once.
+    const rotated = { ...corp, token: "RotatedToken1" };
+    const put = await t.call("PUT", "/api/settings/wecom", {
+      token: owner,
+      body: { ...settingsBody, callbackToken: rotated.token },
+    });
+    expect(put.statusCode).toBe(200);
+    expect((await post(rotated, 101)).statusCode).toBe(200);
+    expect((await post(corp, 102)).statusCode).toBe(401);
+    // Behind this process's back (as another API process would save it): the cached copy is stale.
+    const again = { ...corp, token: "RotatedToken2" };
+    await t.siyu.platform.db.tenant(tenantId, (scope) =>
+      saveWecomSettings(
+        scope,
+        t.siyu.platform,
+        { email: "other-process@example.com" },
+        { ...settingsBody, callbackToken: again.token },
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await post(again, 103)).statusCode).toBe(200);
+    expect((await post(rotated, 104)).statusCode).toBe(401);
   });
 });

@@ -10,6 +10,7 @@ import { applyGroup, dismissGroup } from "../ops/apply-group.ts";
 import { ensureStaff } from "../ops/apply-org.ts";
 import { applyCorpTags, markCorpTagsDeleted } from "../ops/apply-tags.ts";
 import { type MemberVersionState, memberVersionState, memChangeList } from "../ops/group-version.ts";
+import { applyTransferFail } from "../ops/transfers.ts";
 import { requireSettings, wecomClient } from "../wecom-client.ts";
 
 export const processEventJob = "wecom.process-event";
@@ -181,6 +182,11 @@ async function applyEvent(
       return;
     }
     case "change_external_contact.transfer_fail":
+      await applyTransferFail(scope, {
+        externalUserid: ext,
+        takeoverUserid: userid,
+        reason: str(p, "FailReason"),
+      });
       await timeline(await customerOfContact(scope, ext), "wecom.transfer_failed", {
         takeoverUserid: userid,
         reason: str(p, "FailReason"),

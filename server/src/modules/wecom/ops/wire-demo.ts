@@ -9,6 +9,7 @@ import {
 } from "../../../sandbox/index.ts";
 import { demoTenantId } from "../../iam/index.ts";
 import { startSync } from "../jobs/sync.job.ts";
+import { forgetCallbackSettings } from "../settings.cache.ts";
 import { loadWecomSettings, saveWecomSettings } from "../settings.service.ts";
 
 /**
@@ -134,6 +135,7 @@ export async function wireDemoTenant(
     );
     return { settingsSaved: saved, needsSync: !run || stored?.corpId !== wired.corpId };
   });
+  if (settingsSaved) forgetCallbackSettings(tenantId);
   let syncStarted = false;
   if (needsSync) {
     // The HTTP server listens only after `started`: give it a moment before the first WeCom call.

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { MsgCryptError, WxMsgCrypt } from "../../../connectors/shared/wx-msg-crypt.ts";
+import { MsgCryptError } from "../../../connectors/shared/wx-msg-crypt.ts";
 import {
   maxCallbackXmlBytes,
   parseWxXml,
@@ -10,7 +10,8 @@ import {
 import { AppError, notFound } from "../../../platform/errors.ts";
 import type { Api, Platform } from "../../../platform/platform.ts";
 import { type WecomEventPayload, wecomEventIdentity } from "../events.ts";
-import { loadWecomSettings, type WecomCorpSettings } from "../settings.service.ts";
+import { type CallbackSettings, callbackSettings, callbackSettingsAge } from "../settings.cache.ts";
+import type { WecomCorpSettings } from "../settings.service.ts";
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,100}$/;
 
@@ -77,12 +78,42 @@ export async function wecomCallbackRoutes(app: Api, platform: Platform) {
       done(null, body),
     );
 
-    async function settingsOf(req: FastifyRequest): Promise<WecomCorpSettings> {
+    async function settingsOf(req: FastifyRequest, fresh = false): Promise<CallbackSettings> {
       const { tenantId } = req.params as { tenantId: string };
       if (!tenantIdPattern.test(tenantId)) throw notFound("WeCom callback");
-      const settings = await platform.db.tenant(tenantId, (s) => loadWecomSettings(s, platform));
-      if (!settings) throw notFound("WeCom callback");
-      return settings;
+      const found = await callbackSettings(platform, tenantId, { fresh });
+      if (!found) throw notFound("WeCom callback");
+      return found;
+    }
+
+    /**
+     * Verifies and decrypts with the cached settings; when that fails on the signature or the
+     * receiveid and the cached copy is more than a second old, the token or corp may have just
+     * changed in another process, so it reads them once more before refusing.
+     */
+    async function openWith(
+      req: FastifyRequest,
+      signature: string,
+      timestamp: string,
+      nonce: string,
+      encrypted: string,
+    ): Promise<{ settings: WecomCorpSettings; message: string }> {
+      let current = await settingsOf(req);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return {
+            settings: current.settings,
+            message: current.crypt.open(signature, timestamp, nonce, encrypted).message,
+          };
+        } catch (err) {
+          const stale =
+            err instanceof MsgCryptError &&
+            (err.reason === "bad_signature" || err.reason === "bad_receiveid") &&
+            callbackSettingsAge(current.settings.tenantId) > 1000;
+          if (attempt > 0 || !stale) cryptFailure(err);
+          current = await settingsOf(req, true);
+        }
+      }
     }
 
     function checkTimestamp(timestamp: string) {
@@ -97,23 +128,13 @@ export async function wecomCallbackRoutes(app: Api, platform: Platform) {
       "/callbacks/wecom/:tenantId",
       { config: { public: true }, schema: { hide: true } },
       async (req: FastifyRequest, reply: FastifyReply) => {
-        const settings = await settingsOf(req);
+        await settingsOf(req);
         const q = rawQuery(req.raw.url ?? "");
         const signature = required(q, "msg_signature");
         const timestamp = required(q, "timestamp");
         const nonce = required(q, "nonce");
         const echostr = required(q, "echostr");
-        const crypt = new WxMsgCrypt({
-          token: settings.callbackToken,
-          encodingAesKey: settings.encodingAesKey,
-          receiveId: settings.corpId,
-        });
-        let plain: string;
-        try {
-          plain = crypt.open(signature, timestamp, nonce, echostr).message;
-        } catch (err) {
-          cryptFailure(err);
-        }
+        const plain = (await openWith(req, signature, timestamp, nonce, echostr)).message;
         // WeCom compares the body byte for byte: no quotes, no newline.
         return reply.status(200).type("text/plain; charset=utf-8").send(plain);
       },
@@ -123,7 +144,7 @@ export async function wecomCallbackRoutes(app: Api, platform: Platform) {
       "/callbacks/wecom/:tenantId",
       { config: { public: true }, bodyLimit: maxCallbackXmlBytes, schema: { hide: true } },
       async (req: FastifyRequest, reply: FastifyReply) => {
-        const settings = await settingsOf(req);
+        await settingsOf(req);
         const q = rawQuery(req.raw.url ?? "");
         const signature = required(q, "msg_signature");
         const timestamp = required(q, "timestamp");
@@ -140,17 +161,7 @@ export async function wecomCallbackRoutes(app: Api, platform: Platform) {
         }
         const encrypted = xmlText(envelope, "Encrypt");
         if (!encrypted) throw new AppError("callback_rejected", "the envelope has no Encrypt");
-        const crypt = new WxMsgCrypt({
-          token: settings.callbackToken,
-          encodingAesKey: settings.encodingAesKey,
-          receiveId: settings.corpId,
-        });
-        let message: string;
-        try {
-          message = crypt.open(signature, timestamp, nonce, encrypted).message;
-        } catch (err) {
-          cryptFailure(err);
-        }
+        const { settings, message } = await openWith(req, signature, timestamp, nonce, encrypted);
         try {
           event = parseWxXml(message);
         } catch (err) {

@@ -1,5 +1,6 @@
 import { wecomSettingsInputSchema, wecomSettingsSchema } from "@siyu/contracts";
 import type { Api, Platform } from "../../../platform/platform.ts";
+import { forgetCallbackSettings } from "../settings.cache.ts";
 import { loadWecomSettings, saveWecomSettings, wecomSettingsDto } from "../settings.service.ts";
 
 /** `GET|PUT /api/settings/wecom` (CONTRACT.md "WeCom"): secrets go in, only masks come out. */
@@ -29,6 +30,7 @@ export function wecomSettingsRoutes(api: Api, platform: Platform) {
         await saveWecomSettings(s, platform, req.actor(), req.body);
         return loadWecomSettings(s, platform);
       });
+      forgetCallbackSettings(tenantId);
       return wecomSettingsDto(platform, tenantId, settings);
     },
   );
