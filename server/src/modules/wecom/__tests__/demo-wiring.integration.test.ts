@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Siyu, startSiyu } from "../../../boot.ts";
 import { getWecomSandbox } from "../../../sandbox/index.ts";
 import { dbKinds, freshDatabase, type TestDatabase } from "../../../testing/databases.ts";
+import { wireDemoTenant } from "../ops/wire-demo.ts";
 import { waitFor } from "./wait.ts";
 
 const adminEmail = "owner@demo.example";
@@ -135,4 +136,31 @@ describe.each(dbKinds)("demo tenant wired to the in-app WeCom sandbox (%s)", (ki
     expect(runs).toHaveLength(1);
     expect((await api(token, "/api/customers?limit=100")).items).toHaveLength(30);
   }, 60_000);
+
+  it("a demo tenant an owner pointed at another WeCom keeps its settings", async () => {
+    if (!siyu) throw new Error("not started");
+    const token = await login();
+    const put = await fetch(`http://127.0.0.1:${port}/api/settings/wecom`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        corpId: "wwrealcorp0001",
+        agentId: "1000002",
+        secret: "real-app-secret-000000000000000000000",
+        contactSecret: "real-contact-secret-00000000000000000",
+        callbackToken: "RealToken01",
+        encodingAesKey: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        apiBase: "https://wecom.example.invalid",
+      }),
+    });
+    expect(put.status).toBe(200);
+    const again = await wireDemoTenant(siyu.platform);
+    expect(again).toMatchObject({ seeded: false, settingsSaved: false, syncStarted: false });
+    const settings = (await (
+      await fetch(`http://127.0.0.1:${port}/api/settings/wecom`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as { corpId: string; apiBase: string };
+    expect(settings).toMatchObject({ corpId: "wwrealcorp0001", apiBase: "https://wecom.example.invalid" });
+  });
 });

@@ -104,8 +104,9 @@ export function seedDemoCorp(sandbox: WecomSandbox, corp: Corp): boolean {
 
 /**
  * Wires the demo tenant to the in-app WeCom simulator (API processes with the sandbox on): stores
- * the tenant's WeCom settings when they differ from the corp's, fills the corp with demo data once,
- * and starts a first full sync once. Safe on every start: a second start changes nothing.
+ * the tenant's WeCom settings when they differ from the corp's (unless an owner pointed the tenant at
+ * another apiBase), fills the corp with demo data once, and starts a first full sync once. Safe on
+ * every start: a second start changes nothing.
  */
 export async function wireDemoTenant(
   platform: Platform,
@@ -125,6 +126,8 @@ export async function wireDemoTenant(
     await s.query("select pg_advisory_xact_lock(hashtext($1))", [`wecom-demo:${tenantId}`]);
     const stored = await loadWecomSettings(s, platform);
     let saved = false;
+    // An owner who pointed the demo tenant at another WeCom (a real corp) keeps it.
+    if (stored && stored.apiBase !== wired.apiBase) return { settingsSaved: false, needsSync: false };
     if (!stored || !sameSettings(wired, stored)) {
       await saveWecomSettings(s, platform, { email: "system" }, { ...wired, agentId: String(wired.agentId) });
       saved = true;
