@@ -868,6 +868,7 @@ export const enUS: Messages = {
     customer: {
       title: "WeCom",
       externalUserid: "External user ID",
+      openSidebar: "Chat sidebar",
       unionid: "UnionID",
       staff: "Owner staff",
       remark: "Remark",
@@ -926,6 +927,7 @@ export const enUS: Messages = {
     waiting: "Waiting for Siyu to process the callback…",
     appeared: "The customer is in Siyu",
     openCustomer: "Open customer 360",
+    openSidebar: "Open the staff chat sidebar",
     notYet: "Not there yet (the callback may have failed: see the delivery log below and the Events page)",
     contacts: "Customers in the simulator",
     remark: "Change remark",

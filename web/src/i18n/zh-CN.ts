@@ -838,6 +838,7 @@ export const zhCN = {
     customer: {
       title: "企业微信",
       externalUserid: "外部联系人 ID",
+      openSidebar: "聊天侧边栏",
       unionid: "UnionID",
       staff: "跟进员工",
       remark: "备注",
@@ -895,6 +896,7 @@ export const zhCN = {
     waiting: "等待私域处理回调…",
     appeared: "客户已出现在私域",
     openCustomer: "打开客户 360",
+    openSidebar: "以员工身份打开聊天侧边栏",
     notYet: "尚未出现（回调可能失败，查看下方回调记录与事件页）",
     contacts: "模拟器中的客户",
     remark: "修改备注",
