@@ -42,6 +42,7 @@ const member = z.object({
   gender: z.enum(["0", "1", "2"]).optional(),
   email: z.string().email().optional(),
   customerContact: z.boolean().optional(),
+  directLeader: z.array(id).max(5).optional(),
 });
 const settings = z
   .object({
@@ -104,7 +105,11 @@ const schemas = {
     })
     .strict(),
   updateMember: z
-    .object({ name: z.string().min(1).max(64).optional(), customerContact: z.boolean().optional() })
+    .object({
+      name: z.string().min(1).max(64).optional(),
+      customerContact: z.boolean().optional(),
+      directLeader: z.array(id).max(5).optional(),
+    })
     .strict(),
   seed: z
     .object({
@@ -376,6 +381,7 @@ export function registerSimRoutes(app: FastifyInstance, sandbox: WecomSandbox): 
     const b = body(req, schemas.updateMember);
     if (b.name) m.name = b.name;
     if (b.customerContact !== undefined) m.customerContact = b.customerContact;
+    if (b.directLeader) m.directLeader = b.directLeader;
     sandbox.changed(corp);
     return m;
   });
