@@ -138,6 +138,8 @@ const schemas = {
       customer: customer.optional(),
       add_way: z.number().int().min(0).max(202).optional(),
       state: z.string().max(30).optional(),
+      /** The customer added the member without verification (add_half_external_contact). */
+      half: z.boolean().optional(),
     })
     .strict(),
   relation: relation.strict(),

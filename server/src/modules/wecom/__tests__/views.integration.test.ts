@@ -156,6 +156,29 @@ describe.each(dbKinds)("WeCom console views (%s)", (kind) => {
     expect((await t.call("GET", `/api/wecom/groups/${chatId}`)).statusCode).toBe(401);
   });
 
+  it("a half-added contact (免验证添加, not yet accepted) becomes a customer with its own timeline entry", async () => {
+    const added = await sim(`/corps/${corpId}/actions/add-contact`, {
+      userid: "lisi",
+      customer: { name: "半添加客户" },
+      half: true,
+    });
+    const ext = added.external_userid as string;
+    const contact = await waitFor("half-added contact", async () => {
+      const res = await t.call("GET", `/api/wecom/contacts/${ext}`, { token: owner });
+      return res.statusCode === 200 ? (res.json() as { customerId: string; name: string }) : undefined;
+    });
+    expect(contact).toMatchObject({
+      name: "半添加客户",
+      follows: [expect.objectContaining({ userid: "lisi" })],
+    });
+    const timeline = (
+      await t.call("GET", `/api/customers/${contact.customerId}/timeline?limit=50`, { token: owner })
+    ).json().items as Array<{ type: string }>;
+    expect(timeline.map((e) => e.type).filter((x) => x.startsWith("wecom."))).toEqual([
+      "wecom.contact_half_added",
+    ]);
+  });
+
   it("a customer leaving a staff member alerts that member's direct leader (直属上级), at their login", async () => {
     // The simulator's 张三 reports to 王五; both get a Siyu login (linked by e-mail at the org sync).
     for (const who of ["wangwu", "lisi"]) {
