@@ -958,6 +958,8 @@ export const enUS: Messages = {
     expired: "Expired {{n}} token(s)",
     clearFaults: "Clear all faults",
     messageMissing:
-      'The simulator cannot send a customer\'s chat message yet (that needs the chat archive); use "Change remark" to produce an edit event.',
+      'A message the customer sends opens the staff\'s chat sidebar on it (with quick-reply suggestions); WeCom sends no callback for chat messages (that needs the chat archive), so it does not reach the timeline. Use "Change remark" to produce an edit event.',
+    messagePlaceholder: "Write as the customer…",
+    sendMessage: "Send",
   },
 };

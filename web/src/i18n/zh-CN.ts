@@ -925,7 +925,10 @@ export const zhCN = {
     expireTokens: "让 access_token 过期",
     expired: "已使 {{n}} 个令牌过期",
     clearFaults: "清除全部故障",
-    messageMissing: "模拟器尚不支持客户发送聊天消息（需会话存档），可用「修改备注」产生编辑事件。",
+    messageMissing:
+      "客户发出的聊天消息会打开员工的聊天侧边栏（带快捷回复建议）；企业微信不为聊天消息发送回调（需会话存档），客户时间线里不会出现。可用「修改备注」产生编辑事件。",
+    messagePlaceholder: "以客户身份发一条消息…",
+    sendMessage: "发送",
   },
 };
 

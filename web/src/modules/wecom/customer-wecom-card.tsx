@@ -5,9 +5,13 @@ import { Link } from "react-router";
 import { formatTime } from "../../ui/format.ts";
 import { useCustomerWecom } from "./wecom.api.ts";
 
-/** The staff chat sidebar (H5) opened on one WeCom external contact, as WeCom's sidebar would. */
-export function sidebarPath(externalUserid: string): string {
-  return `/sidebar?externalUserId=${encodeURIComponent(externalUserid)}`;
+/**
+ * The staff chat sidebar (H5) opened on one WeCom external contact, as WeCom's sidebar would; `text` is
+ * the customer's last message (the sandbox has no chat to read it from).
+ */
+export function sidebarPath(externalUserid: string, text?: string): string {
+  const path = `/sidebar?externalUserId=${encodeURIComponent(externalUserid)}`;
+  return text ? `${path}&text=${encodeURIComponent(text)}` : path;
 }
 
 /**

@@ -48,6 +48,7 @@ const simTime = (s: number) => new Date(s * 1000).toLocaleString();
 function CustomerAppears({ externalUserid, since }: { externalUserid: string; since: number }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
+  const [said, setSaid] = useState("");
   const contact = useQuery({
     queryKey: ["wecom", "contact", externalUserid],
     queryFn: async () => {
@@ -84,6 +85,26 @@ function CustomerAppears({ externalUserid, since }: { externalUserid: string; si
             <Link to={sidebarPath(externalUserid)} target="_blank" data-testid="sim-sidebar-link">
               <MobileOutlined /> {t("sandbox.openSidebar")}
             </Link>
+            {/* The customer writes: the staff's sidebar opens on that chat with the message, as in WeCom. */}
+            <Space.Compact style={{ minWidth: 280 }}>
+              <Input
+                size="small"
+                maxLength={200}
+                value={said}
+                onChange={(e) => setSaid(e.target.value)}
+                placeholder={t("sandbox.messagePlaceholder")}
+                data-testid="sim-message"
+              />
+              <Button
+                size="small"
+                type="primary"
+                disabled={!said.trim()}
+                onClick={() => window.open(sidebarPath(externalUserid, said.trim()), "_blank")}
+                data-testid="sim-message-send"
+              >
+                {t("sandbox.sendMessage")}
+              </Button>
+            </Space.Compact>
           </Flex>
         }
       />
