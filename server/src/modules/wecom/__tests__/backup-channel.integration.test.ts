@@ -397,4 +397,22 @@ describe.each(dbKinds)("WeCom backup channel against the sandbox (%s)", (kind) =
     const tags = (await t.call("GET", "/api/tags", { token: owner })).json().items as Json[];
     expect(tags.filter((x) => x.name === "企微新标签")).toHaveLength(1);
   }, 120_000);
+
+  it("a mapped tag renamed in Siyu keeps its WeCom mapping: the next sync neither re-creates the old name nor re-pushes", async () => {
+    const before = (await t.call("GET", "/api/tags", { token: owner })).json().items as Json[];
+    const tag = before.find((x) => x.name === "私域新标签");
+    expect(tag).toBeDefined();
+    const renamed = await t.call("PATCH", `/api/tags/${tag?.id}`, {
+      token: owner,
+      body: { name: "私域改名" },
+    });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(await runSync("tags")).toMatchObject({ status: "completed", progress: { tagsPushed: 0 } });
+    const after = (await t.call("GET", "/api/tags", { token: owner })).json().items as Json[];
+    expect(after.filter((x) => x.name === "私域新标签")).toEqual([]);
+    const mapped = await q<{ siyu_tag_id: string }>(
+      "select siyu_tag_id from wecom_corp_tags where name = '私域新标签' and kind = 'tag' and deleted_at is null",
+    );
+    expect(mapped.map((m) => m.siyu_tag_id)).toEqual([tag?.id]);
+  }, 120_000);
 });
