@@ -249,6 +249,8 @@ const schemas = {
     userid: id.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+    /** `desc`: the most recently added first (the simulator page shows the customer just added). */
+    order: z.enum(["asc", "desc"]).default("asc"),
   }),
 };
 
@@ -398,9 +400,10 @@ export function registerSimRoutes(app: FastifyInstance, sandbox: WecomSandbox): 
   app.get("/corps/:corpId/contacts", async (req) => {
     const corp = corpOf(req);
     const q = parse(schemas.listQuery, req.query);
-    const source = q.userid
+    const added = q.userid
       ? (corp.followsByUser.get(q.userid) ?? []).map((f) => f.external_userid)
       : [...corp.followsByExternal.keys()];
+    const source = q.order === "desc" ? added.reverse() : added;
     const page = source.slice(q.offset, q.offset + q.limit);
     return {
       total: source.length,
