@@ -58,6 +58,11 @@ test(
     check(sidebarHref?.startsWith("/sidebar?externalUserId=") === true, `sidebar link ${sidebarHref}`);
     await t.goto(sidebarHref ?? "/sidebar");
     await t.byTestId("sidebar-name").getByText(nickname).waitFor({ state: "visible" });
+    // 张三 has no Siyu login here: the sidebar names the WeCom member following the customer.
+    await t
+      .byTestId("sidebar-owner")
+      .getByText(/张三|zhangsan/)
+      .waitFor({ state: "visible" });
     await t.screenshot("wecom-04b-sidebar");
 
     // 5. And the customer list finds it by name.
