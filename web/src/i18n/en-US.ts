@@ -868,6 +868,7 @@ export const enUS: Messages = {
     customer: {
       title: "WeCom",
       externalUserid: "External user ID",
+      openSidebar: "Chat sidebar",
       unionid: "UnionID",
       staff: "Owner staff",
       remark: "Remark",
@@ -926,6 +927,7 @@ export const enUS: Messages = {
     waiting: "Waiting for Siyu to process the callback…",
     appeared: "The customer is in Siyu",
     openCustomer: "Open customer 360",
+    openSidebar: "Open the staff chat sidebar",
     notYet: "Not there yet (the callback may have failed: see the delivery log below and the Events page)",
     contacts: "Customers in the simulator",
     remark: "Change remark",
@@ -956,6 +958,8 @@ export const enUS: Messages = {
     expired: "Expired {{n}} token(s)",
     clearFaults: "Clear all faults",
     messageMissing:
-      'The simulator cannot send a customer\'s chat message yet (that needs the chat archive); use "Change remark" to produce an edit event.',
+      'A message the customer sends opens the staff\'s chat sidebar on it (with quick-reply suggestions); WeCom sends no callback for chat messages (that needs the chat archive), so it does not reach the timeline. Use "Change remark" to produce an edit event.',
+    messagePlaceholder: "Write as the customer…",
+    sendMessage: "Send",
   },
 };

@@ -838,6 +838,7 @@ export const zhCN = {
     customer: {
       title: "企业微信",
       externalUserid: "外部联系人 ID",
+      openSidebar: "聊天侧边栏",
       unionid: "UnionID",
       staff: "跟进员工",
       remark: "备注",
@@ -895,6 +896,7 @@ export const zhCN = {
     waiting: "等待私域处理回调…",
     appeared: "客户已出现在私域",
     openCustomer: "打开客户 360",
+    openSidebar: "以员工身份打开聊天侧边栏",
     notYet: "尚未出现（回调可能失败，查看下方回调记录与事件页）",
     contacts: "模拟器中的客户",
     remark: "修改备注",
@@ -923,7 +925,10 @@ export const zhCN = {
     expireTokens: "让 access_token 过期",
     expired: "已使 {{n}} 个令牌过期",
     clearFaults: "清除全部故障",
-    messageMissing: "模拟器尚不支持客户发送聊天消息（需会话存档），可用「修改备注」产生编辑事件。",
+    messageMissing:
+      "客户发出的聊天消息会打开员工的聊天侧边栏（带快捷回复建议）；企业微信不为聊天消息发送回调（需会话存档），客户时间线里不会出现。可用「修改备注」产生编辑事件。",
+    messagePlaceholder: "以客户身份发一条消息…",
+    sendMessage: "发送",
   },
 };
 

@@ -365,4 +365,54 @@ describe.each(dbKinds)("WeCom backup channel against the sandbox (%s)", (kind) =
     const segment = (await t.call("GET", `/api/segments/${seg.json().id}`, { token: owner })).json();
     expect(segment.expression).toContain("至尊VIP");
   }, 120_000);
+
+  it("corp tags both ways: a tag made in Siyu is created in WeCom by the tags sync, once; one made in WeCom arrives", async () => {
+    const made = await t.call("POST", "/api/tags", { token: owner, body: { name: "私域新标签" } });
+    expect(made.statusCode, made.body).toBe(201);
+    const run = await runSync("tags");
+    expect(run).toMatchObject({ status: "completed", progress: { tagsPushed: 1 } });
+    const inWecom = async () => {
+      const state = await sim("GET", `/corps/${corpId}/state`);
+      const groups = state.tagGroups as Array<{ deleted: boolean; tag: Array<{ id: string; name: string }> }>;
+      return groups.filter((g) => !g.deleted).flatMap((g) => g.tag.filter((x) => x.name === "私域新标签"));
+    };
+    const [created] = await inWecom();
+    expect(created).toBeDefined();
+    // Mapped to the Siyu tag: a second sync pushes nothing again.
+    const [mapped] = await q<{ siyu_tag_id: string }>(
+      "select siyu_tag_id from wecom_corp_tags where wecom_id = $1 and deleted_at is null",
+      [created?.id],
+    );
+    expect(mapped?.siyu_tag_id).toBe(made.json().id);
+    expect(await runSync("tags")).toMatchObject({ status: "completed", progress: { tagsPushed: 0 } });
+    expect(await inWecom()).toHaveLength(1);
+
+    // WeCom → Siyu: a tag an admin creates in the WeCom console becomes a Siyu tag by callback.
+    await sim("POST", `/corps/${corpId}/actions/create-tags`, {
+      group_name: "企微新组",
+      tags: ["企微新标签"],
+    });
+    await flush();
+    await eventsSettled();
+    const tags = (await t.call("GET", "/api/tags", { token: owner })).json().items as Json[];
+    expect(tags.filter((x) => x.name === "企微新标签")).toHaveLength(1);
+  }, 120_000);
+
+  it("a mapped tag renamed in Siyu keeps its WeCom mapping: the next sync neither re-creates the old name nor re-pushes", async () => {
+    const before = (await t.call("GET", "/api/tags", { token: owner })).json().items as Json[];
+    const tag = before.find((x) => x.name === "私域新标签");
+    expect(tag).toBeDefined();
+    const renamed = await t.call("PATCH", `/api/tags/${tag?.id}`, {
+      token: owner,
+      body: { name: "私域改名" },
+    });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(await runSync("tags")).toMatchObject({ status: "completed", progress: { tagsPushed: 0 } });
+    const after = (await t.call("GET", "/api/tags", { token: owner })).json().items as Json[];
+    expect(after.filter((x) => x.name === "私域新标签")).toEqual([]);
+    const mapped = await q<{ siyu_tag_id: string }>(
+      "select siyu_tag_id from wecom_corp_tags where name = '私域新标签' and kind = 'tag' and deleted_at is null",
+    );
+    expect(mapped.map((m) => m.siyu_tag_id)).toEqual([tag?.id]);
+  }, 120_000);
 });

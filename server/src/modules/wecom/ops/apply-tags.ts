@@ -31,7 +31,10 @@ export async function applyCorpTags(
       const renamedTo =
         deleted || !options.platform ? null : await followRename(scope, options.platform, t.id, t.name);
       if (renamedTo) renamed++;
-      const [siyu] = deleted || renamedTo ? [] : await ensureTags(scope, [t.name.slice(0, 50)]);
+      // A mapping to a live Siyu tag stays, whatever that tag is called now (renamed in Siyu): making
+      // a tag of the WeCom name would split customers over two tags and push the renamed one again.
+      const kept = deleted || renamedTo ? null : await mappedSiyuTag(scope, t.id);
+      const [siyu] = deleted || renamedTo || kept ? [] : await ensureTags(scope, [t.name.slice(0, 50)]);
       await scope.query(
         `insert into wecom_corp_tags (tenant_id, wecom_id, kind, group_wecom_id, name, siyu_tag_id, deleted_at)
          values ($1, $2, 'tag', $3, $4, $5, $6)
@@ -50,6 +53,16 @@ export async function applyCorpTags(
     );
   }
   return { tags: count, renamed };
+}
+
+/** The live Siyu tag a WeCom tag is mapped to, or null. */
+async function mappedSiyuTag(scope: Scope, wecomId: string): Promise<string | null> {
+  const [row] = await scope.query<{ id: string }>(
+    `select t.id from wecom_corp_tags w join tags t on t.id = w.siyu_tag_id and t.deleted_at is null
+      where w.wecom_id = $1 and w.deleted_at is null`,
+    [wecomId],
+  );
+  return row?.id ?? null;
 }
 
 /** Renames the Siyu tag mapped to a WeCom tag whose name changed; the Siyu tag id, or null. */

@@ -18,8 +18,21 @@ import { loadWecomSettings, saveWecomSettings } from "../settings.service.ts";
  */
 export const demoMembers = [
   { userid: "wangdianzhang", name: "王店长", position: "店长", email: "manager.demo@siyu.local" },
-  { userid: "lidaogou", name: "李导购", position: "导购", email: "agent.demo@siyu.local" },
-  { userid: "zhangshifu", name: "张师傅", position: "技师", email: "tech.demo@siyu.local" },
+  // 王店长 is their manager: a customer leaving them alerts the manager's login.
+  {
+    userid: "lidaogou",
+    name: "李导购",
+    position: "导购",
+    email: "agent.demo@siyu.local",
+    directLeader: ["wangdianzhang"],
+  },
+  {
+    userid: "zhangshifu",
+    name: "张师傅",
+    position: "技师",
+    email: "tech.demo@siyu.local",
+    directLeader: ["wangdianzhang"],
+  },
   {
     userid: "chenkuaiji",
     name: "陈会计",
