@@ -4,6 +4,7 @@ import type { Scope } from "../../../platform/db/index.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { appendTimeline } from "../../customers/index.ts";
+import { contactEventKind, contactHooks } from "../contact-hooks.ts";
 import { isHandledKind, str, type WecomEventPayload } from "../events.ts";
 import { applyContact, customerOfContact } from "../ops/apply-contact.ts";
 import { applyGroup, dismissGroup } from "../ops/apply-group.ts";
@@ -135,15 +136,46 @@ async function applyEvent(
       const data = { state: str(p, "State") || undefined, hasWelcomeCode: Boolean(str(p, "WelcomeCode")) };
       if (!detail) {
         // Gone before we could read it (deleted within seconds): record what the event said.
-        await timeline(await customerOfContact(scope, ext), type, { ...data, gone: true });
+        const customerId = await customerOfContact(scope, ext);
+        await timeline(customerId, type, { ...data, gone: true });
+        if (type !== "wecom.contact_edited") {
+          for (const on of contactHooks(platform).onApplied) {
+            await on(scope, {
+              inboxId: task.inboxId,
+              kind: type === "wecom.contact_added" ? "added" : "half_added",
+              userid,
+              externalUserid: ext,
+              state: data.state ?? "",
+              customerId,
+            });
+          }
+        }
         return;
       }
-      await applyContact(scope, platform, {
+      const hooks = contactHooks(platform);
+      let source: string | null = null;
+      if (type !== "wecom.contact_edited" && data.state) {
+        for (const resolve of hooks.sourceOf) source ??= await resolve(scope, data.state);
+      }
+      const applied = await applyContact(scope, platform, {
         corpId,
         contact: detail.external_contact,
         follows: detail.follow_user,
         timeline: { type, data: { ...base, ...data } },
+        ...(source ? { source } : {}),
       });
+      if (type !== "wecom.contact_edited") {
+        for (const on of hooks.onApplied) {
+          await on(scope, {
+            inboxId: task.inboxId,
+            kind: type === "wecom.contact_added" ? "added" : "half_added",
+            userid,
+            externalUserid: ext,
+            state: data.state ?? "",
+            customerId: applied.customerId,
+          });
+        }
+      }
       return;
     }
     case "change_external_contact.del_external_contact": {
@@ -240,6 +272,7 @@ async function applyEvent(
  */
 export function defineEventProcessing(platform: Platform) {
   const { jobs, inbox, db, log } = platform;
+  const hooks = contactHooks(platform);
 
   const enqueue = (tenantId: string, inboxId: number) =>
     jobs.send<ProcessEventData>(processEventJob, { tenantId, inboxId }, { key: String(inboxId) });
@@ -259,6 +292,24 @@ export function defineEventProcessing(platform: Platform) {
         handled ? null : new Date(),
       ],
     );
+    const contactKind = contactEventKind(event.kind);
+    if (contactKind && inserted.length) {
+      // Listeners (live codes) enqueue their own jobs on commit: the welcome must not wait for WeCom reads.
+      const p = event.payload as WecomEventPayload;
+      const at = Number(str(p, "CreateTime"));
+      for (const on of hooks.onEvent) {
+        await on(scope, {
+          inboxId: event.id,
+          kind: contactKind,
+          corpId: str(p, "ToUserName"),
+          userid: str(p, "UserID"),
+          externalUserid: str(p, "ExternalUserID"),
+          state: str(p, "State"),
+          welcomeCode: str(p, "WelcomeCode"),
+          at: Number.isFinite(at) && at > 0 ? new Date(at * 1000) : new Date(),
+        });
+      }
+    }
     if (handled && inserted.length) {
       scope.onCommit(() => {
         enqueue(event.tenantId, event.id).catch((err: unknown) =>
