@@ -68,6 +68,9 @@ CREATE TABLE channel_adds (
   welcome_latency_ms integer,
   remark_status text NOT NULL DEFAULT 'none' CHECK (remark_status IN ('none', 'pending', 'done', 'failed')),
   remark_error text,
+  -- A half add (add_half_external_contact: the customer added a skip-verify member who had not yet
+  -- confirmed) becomes a full add when add_external_contact follows: one add, not two.
+  confirmed_inbox_id bigint,
   UNIQUE (tenant_id, inbox_id)
 );
 CREATE INDEX channel_adds_code ON channel_adds (tenant_id, live_code_id, added_at);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WxMsgCrypt } from "../../../connectors/shared/wx-msg-crypt.ts";
+import { buildWxXml } from "../../../connectors/shared/xml.ts";
 import { type StandaloneWecomSandbox, startWecomSandbox } from "../../../sandbox/wecom/index.ts";
 import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds } from "../../../testing/databases.ts";
@@ -35,6 +37,25 @@ describe.each(dbKinds)("channel live codes against the WeCom simulator over HTTP
   let corpId: string;
   let code: Json;
   let firstExt: string;
+  let appUrl: string;
+
+  /** A callback as WeCom's servers would send it (for events the simulator has no action for). */
+  const wecomCallback = async (fields: Record<string, string>) => {
+    const crypt = new WxMsgCrypt({ token, encodingAesKey, receiveId: corpId });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const nonce = String(Math.floor(Math.random() * 1e9));
+    const encrypt = crypt.encrypt(
+      buildWxXml({ ToUserName: corpId, FromUserName: "sys", MsgType: "event", CreateTime: ts, ...fields }),
+    );
+    const res = await fetch(
+      `${appUrl}/callbacks/wecom/${tenantId}?msg_signature=${crypt.sign(ts, nonce, encrypt)}&timestamp=${ts}&nonce=${nonce}`,
+      {
+        method: "POST",
+        body: `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`,
+      },
+    );
+    expect(res.status).toBe(200);
+  };
 
   const sim = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${sb.url}/_sim${path}`, {
@@ -74,7 +95,7 @@ describe.each(dbKinds)("channel live codes against the WeCom simulator over HTTP
   beforeAll(async () => {
     sb = await startWecomSandbox({ callbackRetryDelayMs: 20 });
     t = await startTestApp(kind);
-    const appUrl = await t.app.listen({ port: 0, host: "127.0.0.1" });
+    appUrl = await t.app.listen({ port: 0, host: "127.0.0.1" });
     owner = await t.login();
     tenantId = (await t.call("GET", "/api/auth/me", { token: owner })).json().user.tenantId;
     const tz = await t.call("PUT", "/api/settings/tenant", {
@@ -318,6 +339,30 @@ describe.each(dbKinds)("channel live codes against the WeCom simulator over HTTP
       return r[0]?.welcome_status === "failed" ? r : undefined;
     });
     expect(row?.welcome_errcode).toBe(41050);
+  });
+
+  it("a half add confirmed later (add_half then add_external_contact) is one add with one welcome", async () => {
+    const half = await scan(code.state as string, { half: true, customer: { name: "半加" } });
+    await waitFor("half add welcomed", async () => (await welcomesTo(half.external_userid)).length);
+    await waitFor("half applied", async () => (await addRow(half.external_userid))[0]?.customer_id);
+    const before = (await t.call("GET", `/api/live-codes/${code.id}/stats`, { token: owner })).json().adds;
+    await wecomCallback({
+      Event: "change_external_contact",
+      ChangeType: "add_external_contact",
+      UserID: half.userid,
+      ExternalUserID: half.external_userid,
+      State: code.state as string,
+    });
+    const rows = await waitFor("confirmed", async () => {
+      const r = await addRow(half.external_userid);
+      return r[0] && (r[0] as unknown as Json).kind === "add" ? r : undefined;
+    });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.welcome_status).toBe("sent");
+    expect(await welcomesTo(half.external_userid)).toHaveLength(1);
+    expect((await t.call("GET", `/api/live-codes/${code.id}/stats`, { token: owner })).json().adds).toBe(
+      before,
+    );
   });
 
   it("an unknown state still makes the customer and counts as no channel", async () => {

@@ -46,6 +46,8 @@ export function defineSendWelcome(platform: Platform) {
     attempts,
     backoffMs: 300,
     async handler({ tenantId, addId }, ctx) {
+      // One transaction reads, chooses and (when no name is needed) claims: two round trips to the
+      // database in all on the common path, the rest is WeCom.
       const prepared = await db.tenant(tenantId, async (s) => {
         const [row] = await s.query<WelcomeRow>(
           `select a.id, a.welcome_code, a.welcome_status, a.added_at, a.received_at, a.external_userid, a.userid,
@@ -63,43 +65,47 @@ export function defineSendWelcome(platform: Platform) {
           return null;
         }
         if (row.welcome_status !== "pending") return null;
-        return { row, zone: await tenantZone(s) };
+        const chosen =
+          row.welcome && row.welcome_code
+            ? chooseWelcome(row.welcome, localTime(row.added_at, await tenantZone(s)))
+            : null;
+        if (!chosen || !row.welcome_code) {
+          await s.query("update channel_adds set welcome_status = 'none' where id = $1", [addId]);
+          return null;
+        }
+        const claimed = !needsNickname(chosen.text);
+        if (claimed) {
+          await s.query(
+            "update channel_adds set welcome_status = 'sending', welcome_variant = $2 where id = $1",
+            [addId, chosen.variant],
+          );
+        }
+        return { row, chosen, welcomeCode: row.welcome_code, claimed };
       });
       if (!prepared) return;
-      const { row, zone } = prepared;
-      const chosen =
-        row.welcome && row.welcome_code ? chooseWelcome(row.welcome, localTime(row.added_at, zone)) : null;
-      if (!chosen || !row.welcome_code) {
-        await db.tenant(tenantId, (s) =>
-          s.query(
-            "update channel_adds set welcome_status = 'none' where id = $1 and welcome_status = 'pending'",
-            [addId],
-          ),
-        );
-        return;
-      }
+      const { row, chosen, welcomeCode } = prepared;
       let nickname = "";
-      if (needsNickname(chosen.text)) {
+      if (!prepared.claimed) {
         // Worth one quick read, never the code's life: without it the text goes out without the name.
         nickname = await liveCodePort
           .contactName(platform, tenantId, row.external_userid, AbortSignal.timeout(nicknameBudgetMs))
           .then((n) => n ?? "")
           .catch(() => "");
+        const claimed = await db.tenant(tenantId, (s) =>
+          s.query(
+            `update channel_adds set welcome_status = 'sending', welcome_variant = $2
+              where id = $1 and welcome_status = 'pending' returning id`,
+            [addId, chosen.variant],
+          ),
+        );
+        if (!claimed.length) return;
       }
       const text = fitBytes(renderTemplate(chosen.text, { nickname, channel: row.name, staff: row.userid }));
-      const claimed = await db.tenant(tenantId, (s) =>
-        s.query(
-          `update channel_adds set welcome_status = 'sending', welcome_variant = $2
-            where id = $1 and welcome_status = 'pending' returning id`,
-          [addId, chosen.variant],
-        ),
-      );
-      if (!claimed.length) return;
       try {
         await liveCodePort.sendWelcome(
           platform,
           tenantId,
-          row.welcome_code,
+          welcomeCode,
           { ...(text ? { text } : {}), attachments: chosen.attachments },
           AbortSignal.timeout(sendBudgetMs),
         );

@@ -1,3 +1,4 @@
+import type { Scope } from "../../../platform/db/index.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { addTags, appendTimeline } from "../../customers/index.ts";
@@ -18,6 +19,44 @@ import { allocationDependsOnAdds, liveCodeByState, statusOf } from "../live-code
  * customer link follow when the contact has been applied (`onApplied`, same transaction as the
  * customer write); the remark and member re-allocation run on the outbound queue.
  */
+/**
+ * add_external_contact after add_half_external_contact of the same relation (the member confirmed):
+ * the half add's row becomes the add. Its welcome went with the half add's code; if that one had
+ * none and this event brings a code, it is sent now.
+ */
+async function confirmHalfAdd(
+  platform: Platform,
+  scope: Scope,
+  ev: ContactEvent,
+  sendable: boolean,
+): Promise<boolean> {
+  const [half] = await scope.query<{ id: string; welcome_status: string }>(
+    `select a.id, a.welcome_status from channel_adds a
+      where a.external_userid = $1 and a.userid = $2 and a.kind = 'half' and a.confirmed_inbox_id is null
+        and not exists (select 1 from channel_deletes d where d.add_id = a.id)
+      order by a.added_at desc limit 1`,
+    [ev.externalUserid, ev.userid],
+  );
+  if (!half) return false;
+  const sendNow = sendable && half.welcome_status === "none";
+  await scope.query(
+    `update channel_adds set kind = 'add', confirmed_inbox_id = $2,
+       welcome_code = case when $3 then $4 else welcome_code end,
+       welcome_status = case when $3 then 'pending' else welcome_status end
+     where id = $1`,
+    [half.id, ev.inboxId, sendNow, ev.welcomeCode],
+  );
+  if (sendNow) {
+    const tenantId = scope.tenantId as string;
+    scope.onCommit(() => {
+      enqueueWelcome(platform, tenantId, half.id).catch((err: unknown) =>
+        platform.log.warn({ err, addId: half.id }, "welcome enqueue failed"),
+      );
+    });
+  }
+  return true;
+}
+
 export function subscribeContactEvents(platform: Platform) {
   const hooks = contactHooks(platform);
 
@@ -26,6 +65,7 @@ export function subscribeContactEvents(platform: Platform) {
       const code = await liveCodeByState(scope, ev.state);
       const status = code ? statusOf(code, ev.at) : null;
       const sendable = Boolean(code?.welcome && ev.welcomeCode && status !== "deleted");
+      if (ev.kind === "added" && (await confirmHalfAdd(platform, scope, ev, sendable))) return;
       const addId = newId("cad");
       const inserted = await scope.query(
         `insert into channel_adds (id, tenant_id, inbox_id, live_code_id, state, kind, userid, external_userid, added_at,
@@ -94,11 +134,13 @@ export function subscribeContactEvents(platform: Platform) {
   });
 
   hooks.onApplied.push(async (scope, ev) => {
-    const [add] = await scope.query<{ id: string; live_code_id: string | null }>(
-      "update channel_adds set customer_id = $2 where inbox_id = $1 returning id, live_code_id",
+    const [add] = await scope.query<{ id: string; live_code_id: string | null; confirmed: boolean }>(
+      `update channel_adds set customer_id = coalesce($2, customer_id) where inbox_id = $1 or confirmed_inbox_id = $1
+       returning id, live_code_id, confirmed_inbox_id = $1 as confirmed`,
       [ev.inboxId, ev.customerId],
     );
-    if (!add?.live_code_id || !ev.customerId) return;
+    // The confirmation of a half add was tagged and put on the timeline with the half add.
+    if (!add?.live_code_id || !ev.customerId || add.confirmed) return;
     const [code] = await scope.query<{ id: string; name: string; tags: string[]; deleted_at: Date | null }>(
       "select id, name, tags, deleted_at from live_codes where id = $1",
       [add.live_code_id],
