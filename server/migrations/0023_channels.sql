@@ -56,11 +56,12 @@ CREATE TABLE channel_adds (
   received_at timestamptz NOT NULL DEFAULT now(),
   -- The add came after the code's validity ended (or before it began): still the code's, flagged.
   expired boolean NOT NULL DEFAULT false,
-  -- Welcome message: none (no code or no message), pending, sending (the call is out: never repeated),
-  -- sent, failed (WeCom refused: errcode kept), unknown (a crash while sending), skipped (code too late).
+  -- Welcome message: none (no WelcomeCode, no message, or a deleted code), pending, sent, failed (WeCom
+  -- refused: errcode kept), unknown (refused as used on a retry: our earlier attempt may have got through).
+  -- The code itself is cleared once the outcome is known.
   welcome_code text,
   welcome_status text NOT NULL DEFAULT 'none'
-    CHECK (welcome_status IN ('none', 'pending', 'sending', 'sent', 'failed', 'unknown', 'skipped')),
+    CHECK (welcome_status IN ('none', 'pending', 'sent', 'failed', 'unknown')),
   welcome_variant text,
   welcome_error text,
   welcome_errcode integer,

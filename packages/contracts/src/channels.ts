@@ -196,6 +196,7 @@ export const liveCodeStatsSchema = z.object({
     sent: z.number().int(),
     failed: z.number().int(),
     pending: z.number().int(),
+    /** Adds with no welcome to send (WeCom gave no code, the code has no message, or it was deleted). */
     skipped: z.number().int(),
   }),
   spendFen: z.number().int(),
@@ -234,10 +235,13 @@ export const liveCodeAddSchema = z.object({
   customerId: z.string().nullable(),
   kind: z.enum(["add", "half"]),
   expired: z.boolean(),
-  welcomeStatus: z.enum(["none", "pending", "sending", "sent", "failed", "unknown", "skipped"]),
+  welcomeStatus: z.enum(["none", "pending", "sent", "failed", "unknown"]),
   welcomeError: z.string().nullable(),
   welcomeErrcode: z.number().int().nullable(),
   welcomeVariant: z.string().nullable(),
+  /** When WeCom accepted the welcome message. */
+  welcomeSentAt: z.string().nullable(),
+  /** From the callback's receipt (its inbox row) to WeCom's answer to send_welcome_msg. */
   welcomeLatencyMs: z.number().int().nullable(),
   remarkStatus: z.string(),
   addedAt: z.string(),

@@ -16,6 +16,7 @@ interface AddRow {
   welcome_error: string | null;
   welcome_errcode: number | null;
   welcome_variant: string | null;
+  welcome_sent_at: Date | null;
   welcome_latency_ms: number | null;
   remark_status: string;
   added_at: Date;
@@ -29,7 +30,7 @@ export async function listAdds(
 ): Promise<{ items: LiveCodeAddDto[]; nextCursor: string | null }> {
   const rows = await scope.query<AddRow>(
     `select id, live_code_id, state, userid, external_userid, customer_id, kind, expired, welcome_status,
-            welcome_error, welcome_errcode, welcome_variant, welcome_latency_ms, remark_status, added_at
+            welcome_error, welcome_errcode, welcome_variant, welcome_sent_at, welcome_latency_ms, remark_status, added_at
        from channel_adds where live_code_id = $1 and ($2::text is null or id < $2)
       order by id desc limit $3`,
     [liveCodeId, q.cursor ?? null, q.limit + 1],
@@ -49,6 +50,7 @@ export async function listAdds(
       welcomeError: r.welcome_error,
       welcomeErrcode: r.welcome_errcode,
       welcomeVariant: r.welcome_variant,
+      welcomeSentAt: r.welcome_sent_at?.toISOString() ?? null,
       welcomeLatencyMs: r.welcome_latency_ms,
       remarkStatus: r.remark_status,
       addedAt: r.added_at.toISOString(),

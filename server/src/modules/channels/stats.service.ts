@@ -72,8 +72,8 @@ export async function liveCodeStats(scope: Scope, id: string, range: StatsRange)
   const [welcome] = await scope.query<{ sent: number; failed: number; pending: number; skipped: number }>(
     `select count(*) filter (where welcome_status = 'sent')::int as sent,
             count(*) filter (where welcome_status in ('failed', 'unknown'))::int as failed,
-            count(*) filter (where welcome_status in ('pending', 'sending'))::int as pending,
-            count(*) filter (where welcome_status in ('none', 'skipped'))::int as skipped
+            count(*) filter (where welcome_status = 'pending')::int as pending,
+            count(*) filter (where welcome_status = 'none')::int as skipped
        from channel_adds where live_code_id = $1 and ${inRange("added_at")}`,
     params,
   );

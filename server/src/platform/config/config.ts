@@ -58,6 +58,11 @@ const schema = z.object({
    * Lower it when WeCom answers 45009 for a corp.
    */
   SIYU_WECOM_API_RATE: z.coerce.number().int().positive().default(5000),
+  /**
+   * Jobs of the `realtime` queue run at once per worker process. Its jobs mostly wait on WeCom (welcome
+   * messages must go out within a welcome code's 20 s), so it runs wider than the other queues (4).
+   */
+  SIYU_REALTIME_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -84,6 +89,8 @@ export interface Config {
   callbackToleranceS: number;
   /** `SIYU_WECOM_API_RATE`: WeCom calls per minute per API and corp. */
   wecomApiRatePerMinute: number;
+  /** `SIYU_REALTIME_CONCURRENCY`: realtime jobs at once per worker process. */
+  realtimeConcurrency: number;
   /** `embedded` when PGlite is used. */
   mode: "embedded" | "cluster";
 }
@@ -123,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDir: c.SIYU_WEB_DIR ?? (existsSync(defaultWeb) ? defaultWeb : undefined),
     callbackToleranceS: c.SIYU_CALLBACK_TOLERANCE_S,
     wecomApiRatePerMinute: c.SIYU_WECOM_API_RATE,
+    realtimeConcurrency: c.SIYU_REALTIME_CONCURRENCY,
     mode,
   };
 }

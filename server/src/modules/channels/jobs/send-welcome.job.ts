@@ -1,9 +1,8 @@
-import type { WelcomeInput } from "@siyu/contracts";
+import type { WelcomeAttachment } from "@siyu/contracts";
 import { AppError } from "../../../platform/errors.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { liveCodePort, wecomErrcodeOf } from "../../wecom/index.ts";
-import { localTime, tenantZone } from "../local-time.ts";
-import { chooseWelcome, fitBytes, needsNickname, renderTemplate } from "../welcome.ts";
+import { fitBytes, needsNickname, renderTemplate } from "../welcome.ts";
 
 export const sendWelcomeJob = "channels.send-welcome";
 /** Above everything else on the realtime queue (range -100..100). */
@@ -12,119 +11,89 @@ const attempts = 3;
 /** A welcome code lives 20 s: the whole send, retries included, must end well before. */
 const sendBudgetMs = 12_000;
 const nicknameBudgetMs = 2_000;
+/** WeCom: the welcome code is unknown, used, or older than 20 s. */
+const codeInvalid = 41050;
 
-interface WelcomeRow {
-  id: string;
-  welcome_code: string | null;
-  welcome_status: string;
-  added_at: Date;
-  received_at: Date;
-  external_userid: string;
+/**
+ * Everything the send needs, fixed when the add is recorded (the variant is chosen for the add's
+ * time), so the common path touches the database once: to record the outcome.
+ */
+export interface WelcomeJob {
+  tenantId: string;
+  addId: string;
+  welcomeCode: string;
+  text: string;
+  attachments: WelcomeAttachment[];
+  channel: string;
   userid: string;
-  name: string;
-  welcome: WelcomeInput | null;
+  externalUserid: string;
 }
 
-export function enqueueWelcome(platform: Platform, tenantId: string, addId: string) {
-  return platform.jobs.send(sendWelcomeJob, { tenantId, addId }, { key: addId, priority: welcomePriority });
+export function enqueueWelcome(platform: Platform, job: WelcomeJob) {
+  return platform.jobs.send(sendWelcomeJob, job, { key: job.addId, priority: welcomePriority });
 }
 
 /**
  * Sends a live code's welcome message with the add event's WelcomeCode (SPEC §3, protocols/wecom.md
- * §3.3). At most once: the row goes `pending → sending` in its own transaction before the call and
- * to `sent`/`failed` after; a retry that finds `sending` (the process died during the call) marks it
- * `unknown` and sends nothing, since a welcome code is single-use and a second message would be worse
- * than none. WeCom refusing (41050: used or older than 20 s) is final and recorded with its errcode;
- * a transient failure (45009, -1, network) goes back to `pending` and is retried while the code can
- * still be valid (the job has 3 attempts, 300 ms apart, and each call is cut off after 12 s).
+ * §3.3), as fast as possible: the job carries the message, reads the customer's name only when the
+ * text has `{{nickname}}` (2 s at most, else the text goes without it), calls WeCom, and records the
+ * outcome in one transaction.
+ *
+ * Never twice: WeCom accepts a welcome code once, so no retry or duplicate run can show the customer
+ * a second message. A retry first reads the row and stops when an earlier run recorded an outcome.
+ * Refusals are final and recorded with WeCom's errcode (41050: used or older than 20 s) — except a
+ * 41050 on a retry, which may mean our own earlier attempt got through before the process died or the
+ * answer was lost, so it is recorded as `unknown`. Transient failures (45009, -1, network) are retried
+ * twice, 300 ms apart, within the code's life.
  */
 export function defineSendWelcome(platform: Platform) {
   const { db, jobs, log } = platform;
-  jobs.define<{ tenantId: string; addId: string }>({
+  jobs.define<WelcomeJob>({
     name: sendWelcomeJob,
     queue: "realtime",
     attempts,
     backoffMs: 300,
-    async handler({ tenantId, addId }, ctx) {
-      // One transaction reads, chooses and (when no name is needed) claims: two round trips to the
-      // database in all on the common path, the rest is WeCom.
-      const prepared = await db.tenant(tenantId, async (s) => {
-        const [row] = await s.query<WelcomeRow>(
-          `select a.id, a.welcome_code, a.welcome_status, a.added_at, a.received_at, a.external_userid, a.userid,
-                  c.name, c.welcome
-             from channel_adds a join live_codes c on c.id = a.live_code_id
-            where a.id = $1 for update of a`,
-          [addId],
+    async handler(job, ctx) {
+      const { tenantId, addId } = job;
+      if (ctx.attempt > 1) {
+        const [row] = await db.tenant(tenantId, (s) =>
+          s.query<{ welcome_status: string }>("select welcome_status from channel_adds where id = $1", [
+            addId,
+          ]),
         );
-        if (!row) return null;
-        if (row.welcome_status === "sending") {
-          await s.query(
-            "update channel_adds set welcome_status = 'unknown', welcome_error = $2 where id = $1",
-            [addId, "the process stopped while sending; not sent again (a welcome code is single-use)"],
-          );
-          return null;
-        }
-        if (row.welcome_status !== "pending") return null;
-        const chosen =
-          row.welcome && row.welcome_code
-            ? chooseWelcome(row.welcome, localTime(row.added_at, await tenantZone(s)))
-            : null;
-        if (!chosen || !row.welcome_code) {
-          await s.query("update channel_adds set welcome_status = 'none' where id = $1", [addId]);
-          return null;
-        }
-        const claimed = !needsNickname(chosen.text);
-        if (claimed) {
-          await s.query(
-            "update channel_adds set welcome_status = 'sending', welcome_variant = $2 where id = $1",
-            [addId, chosen.variant],
-          );
-        }
-        return { row, chosen, welcomeCode: row.welcome_code, claimed };
-      });
-      if (!prepared) return;
-      const { row, chosen, welcomeCode } = prepared;
+        if (row?.welcome_status !== "pending") return;
+      }
       let nickname = "";
-      if (!prepared.claimed) {
-        // Worth one quick read, never the code's life: without it the text goes out without the name.
+      if (needsNickname(job.text)) {
         nickname = await liveCodePort
-          .contactName(platform, tenantId, row.external_userid, AbortSignal.timeout(nicknameBudgetMs))
+          .contactName(platform, tenantId, job.externalUserid, AbortSignal.timeout(nicknameBudgetMs))
           .then((n) => n ?? "")
           .catch(() => "");
-        const claimed = await db.tenant(tenantId, (s) =>
-          s.query(
-            `update channel_adds set welcome_status = 'sending', welcome_variant = $2
-              where id = $1 and welcome_status = 'pending' returning id`,
-            [addId, chosen.variant],
-          ),
-        );
-        if (!claimed.length) return;
       }
-      const text = fitBytes(renderTemplate(chosen.text, { nickname, channel: row.name, staff: row.userid }));
+      const text = fitBytes(renderTemplate(job.text, { nickname, channel: job.channel, staff: job.userid }));
       try {
         await liveCodePort.sendWelcome(
           platform,
           tenantId,
-          welcomeCode,
-          { ...(text ? { text } : {}), attachments: chosen.attachments },
+          job.welcomeCode,
+          { ...(text ? { text } : {}), attachments: job.attachments },
           AbortSignal.timeout(sendBudgetMs),
         );
       } catch (err) {
+        const errcode = wecomErrcodeOf(err);
         const final = err instanceof AppError || ctx.attempt >= attempts;
+        const status = !final ? "pending" : errcode === codeInvalid && ctx.attempt > 1 ? "unknown" : "failed";
         const message = String(err instanceof Error ? err.message : err).slice(0, 500);
         await db.tenant(tenantId, (s) =>
           s.query(
             `update channel_adds set welcome_status = $2, welcome_error = $3, welcome_errcode = $4,
-               welcome_code = case when $2 = 'failed' then null else welcome_code end
-             where id = $1`,
-            [addId, final ? "failed" : "pending", message, wecomErrcodeOf(err)],
+               welcome_code = case when $2 = 'pending' then welcome_code else null end
+             where id = $1 and welcome_status = 'pending'`,
+            [addId, status, message, errcode],
           ),
         );
         if (final) {
-          log.warn(
-            { addId, err: message },
-            "welcome message refused or undeliverable; recorded, not retried",
-          );
+          log.warn({ addId, errcode, err: message }, "welcome message refused or undeliverable; recorded");
           return;
         }
         throw err;

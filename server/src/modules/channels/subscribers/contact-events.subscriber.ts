@@ -4,8 +4,44 @@ import type { Platform } from "../../../platform/platform.ts";
 import { addTags, appendTimeline } from "../../customers/index.ts";
 import { type ContactEvent, contactHooks } from "../../wecom/index.ts";
 import { enqueueAfterAdd, enqueueRefresh } from "../jobs/after-add.job.ts";
-import { enqueueWelcome } from "../jobs/send-welcome.job.ts";
-import { allocationDependsOnAdds, liveCodeByState, statusOf } from "../live-codes.service.ts";
+import { enqueueWelcome, type WelcomeJob } from "../jobs/send-welcome.job.ts";
+import {
+  allocationDependsOnAdds,
+  type LiveCodeRow,
+  liveCodeByState,
+  statusOf,
+} from "../live-codes.service.ts";
+import { localTime, tenantZone } from "../local-time.ts";
+import { type ChosenWelcome, chooseWelcome } from "../welcome.ts";
+
+/** The welcome an add gets: the code's variant for the add's time in the tenant's zone, if any. */
+async function welcomeFor(
+  scope: Scope,
+  code: LiveCodeRow | undefined,
+  ev: ContactEvent,
+): Promise<ChosenWelcome | null> {
+  if (!code?.welcome || !ev.welcomeCode || code.deleted_at) return null;
+  return chooseWelcome(code.welcome, localTime(ev.at, await tenantZone(scope)));
+}
+
+function welcomeJob(
+  scope: Scope,
+  addId: string,
+  code: LiveCodeRow,
+  ev: ContactEvent,
+  chosen: ChosenWelcome,
+): WelcomeJob {
+  return {
+    tenantId: scope.tenantId as string,
+    addId,
+    welcomeCode: ev.welcomeCode,
+    text: chosen.text,
+    attachments: chosen.attachments,
+    channel: code.name,
+    userid: ev.userid,
+    externalUserid: ev.externalUserid,
+  };
+}
 
 /**
  * Live codes hooked into WeCom's contact events (wecom `contactHooks`).
@@ -28,7 +64,7 @@ async function confirmHalfAdd(
   platform: Platform,
   scope: Scope,
   ev: ContactEvent,
-  sendable: boolean,
+  code: LiveCodeRow | undefined,
 ): Promise<boolean> {
   const [half] = await scope.query<{ id: string; welcome_status: string }>(
     `select a.id, a.welcome_status from channel_adds a
@@ -38,18 +74,19 @@ async function confirmHalfAdd(
     [ev.externalUserid, ev.userid],
   );
   if (!half) return false;
-  const sendNow = sendable && half.welcome_status === "none";
+  const chosen = half.welcome_status === "none" ? await welcomeFor(scope, code, ev) : null;
   await scope.query(
     `update channel_adds set kind = 'add', confirmed_inbox_id = $2,
        welcome_code = case when $3 then $4 else welcome_code end,
-       welcome_status = case when $3 then 'pending' else welcome_status end
+       welcome_status = case when $3 then 'pending' else welcome_status end,
+       welcome_variant = case when $3 then $5 else welcome_variant end
      where id = $1`,
-    [half.id, ev.inboxId, sendNow, ev.welcomeCode],
+    [half.id, ev.inboxId, Boolean(chosen), ev.welcomeCode, chosen?.variant ?? null],
   );
-  if (sendNow) {
-    const tenantId = scope.tenantId as string;
+  if (chosen && code) {
+    const job = welcomeJob(scope, half.id, code, ev, chosen);
     scope.onCommit(() => {
-      enqueueWelcome(platform, tenantId, half.id).catch((err: unknown) =>
+      enqueueWelcome(platform, job).catch((err: unknown) =>
         platform.log.warn({ err, addId: half.id }, "welcome enqueue failed"),
       );
     });
@@ -64,14 +101,14 @@ export function subscribeContactEvents(platform: Platform) {
     if (ev.kind === "added" || ev.kind === "half_added") {
       const code = await liveCodeByState(scope, ev.state);
       const status = code ? statusOf(code, ev.at) : null;
-      const sendable = Boolean(code?.welcome && ev.welcomeCode && status !== "deleted");
-      if (ev.kind === "added" && (await confirmHalfAdd(platform, scope, ev, sendable))) return;
+      if (ev.kind === "added" && (await confirmHalfAdd(platform, scope, ev, code))) return;
+      const chosen = await welcomeFor(scope, code, ev);
       const addId = newId("cad");
       const inserted = await scope.query(
         `insert into channel_adds (id, tenant_id, inbox_id, live_code_id, state, kind, userid, external_userid, added_at,
-           received_at, expired, welcome_code, welcome_status, remark_status)
+           received_at, expired, welcome_code, welcome_status, welcome_variant, remark_status)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-           coalesce((select received_at from inbox where id = $3), now()), $10, $11, $12, $13)
+           coalesce((select received_at from inbox where id = $3), now()), $10, $11, $12, $13, $14)
          on conflict (tenant_id, inbox_id) do nothing returning id`,
         [
           addId,
@@ -84,17 +121,19 @@ export function subscribeContactEvents(platform: Platform) {
           ev.externalUserid,
           ev.at,
           status === "expired",
-          sendable ? ev.welcomeCode : null,
-          sendable ? "pending" : "none",
+          chosen ? ev.welcomeCode : null,
+          chosen ? "pending" : "none",
+          chosen?.variant ?? null,
           code?.remark_template && status !== "deleted" ? "pending" : "none",
         ],
       );
       if (!inserted.length || !code) return;
       const tenantId = scope.tenantId as string;
+      const job = chosen ? welcomeJob(scope, addId, code, ev, chosen) : null;
       scope.onCommit(() => {
         const warn = (what: string) => (err: unknown) =>
           platform.log.warn({ err, addId }, `${what} enqueue failed`);
-        if (sendable) enqueueWelcome(platform, tenantId, addId).catch(warn("welcome"));
+        if (job) enqueueWelcome(platform, job).catch(warn("welcome"));
         if (code.remark_template && status !== "deleted")
           enqueueAfterAdd(platform, tenantId, addId).catch(warn("after-add"));
         if (status !== "deleted" && allocationDependsOnAdds(code))

@@ -274,8 +274,14 @@ export function defineEventProcessing(platform: Platform) {
   const { jobs, inbox, db, log } = platform;
   const hooks = contactHooks(platform);
 
+  // Below the inbox's own jobs (0) and live-code welcomes (100) on the realtime queue: in a burst, a
+  // backlog of WeCom reads must not hold back the recording of later callbacks and their welcomes.
   const enqueue = (tenantId: string, inboxId: number) =>
-    jobs.send<ProcessEventData>(processEventJob, { tenantId, inboxId }, { key: String(inboxId) });
+    jobs.send<ProcessEventData>(
+      processEventJob,
+      { tenantId, inboxId },
+      { key: String(inboxId), priority: -10 },
+    );
 
   inbox.handle("wecom", async (event, scope) => {
     const handled = isHandledKind(event.kind);
