@@ -134,37 +134,11 @@ async function applyEvent(
             : "wecom.contact_added";
       const detail = fetched.kind === "contact" ? fetched.detail : null;
       const data = { state: str(p, "State") || undefined, hasWelcomeCode: Boolean(str(p, "WelcomeCode")) };
-      if (!detail) {
-        // Gone before we could read it (deleted within seconds): record what the event said.
-        const customerId = await customerOfContact(scope, ext);
-        await timeline(customerId, type, { ...data, gone: true });
-        if (type !== "wecom.contact_edited") {
-          for (const on of contactHooks(platform).onApplied) {
-            await on(scope, {
-              inboxId: task.inboxId,
-              kind: type === "wecom.contact_added" ? "added" : "half_added",
-              userid,
-              externalUserid: ext,
-              state: data.state ?? "",
-              customerId,
-            });
-          }
-        }
-        return;
-      }
       const hooks = contactHooks(platform);
-      let source: string | null = null;
-      if (type !== "wecom.contact_edited" && data.state) {
-        for (const resolve of hooks.sourceOf) source ??= await resolve(scope, data.state);
-      }
-      const applied = await applyContact(scope, platform, {
-        corpId,
-        contact: detail.external_contact,
-        follows: detail.follow_user,
-        timeline: { type, data: { ...base, ...data } },
-        ...(source ? { source } : {}),
-      });
-      if (type !== "wecom.contact_edited") {
+      const isAdd = type !== "wecom.contact_edited";
+      /** Tells the hook listeners (live codes) which customer an add became. */
+      const applied = async (customerId: string | null) => {
+        if (!isAdd) return;
         for (const on of hooks.onApplied) {
           await on(scope, {
             inboxId: task.inboxId,
@@ -172,10 +146,29 @@ async function applyEvent(
             userid,
             externalUserid: ext,
             state: data.state ?? "",
-            customerId: applied.customerId,
+            customerId,
           });
         }
+      };
+      if (!detail) {
+        // Gone before we could read it (deleted within seconds): record what the event said.
+        const customerId = await customerOfContact(scope, ext);
+        await timeline(customerId, type, { ...data, gone: true });
+        await applied(customerId);
+        return;
       }
+      let source: string | null = null;
+      if (isAdd && data.state) {
+        for (const resolve of hooks.sourceOf) source ??= await resolve(scope, data.state);
+      }
+      const result = await applyContact(scope, platform, {
+        corpId,
+        contact: detail.external_contact,
+        follows: detail.follow_user,
+        timeline: { type, data: { ...base, ...data } },
+        ...(source ? { source } : {}),
+      });
+      await applied(result.customerId);
       return;
     }
     case "change_external_contact.del_external_contact": {
