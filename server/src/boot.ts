@@ -53,7 +53,7 @@ export async function startSiyu(options: StartOptions = {}): Promise<Siyu> {
   await jobs.start();
   const api = config.role !== "worker";
   const worker = config.role !== "api";
-  if (worker) await jobs.work();
+  if (worker) await jobs.work({ concurrency: { realtime: config.realtimeConcurrency } });
   // Every process dispatches its own commits at once; SKIP LOCKED keeps many dispatchers apart.
   await events.start();
   await inbox.start();

@@ -1,3 +1,4 @@
+import { channelsModule } from "./modules/channels/index.ts";
 import { customersModule } from "./modules/customers/index.ts";
 import { iamModule } from "./modules/iam/index.ts";
 import { quickRepliesModule } from "./modules/quick-replies/index.ts";
@@ -13,5 +14,6 @@ export const modules: Module[] = [
   customersModule,
   quickRepliesModule,
   wecomModule,
+  channelsModule,
   sandboxModule,
 ];

@@ -31,6 +31,8 @@ export const errorStatus = {
   callback_rejected: 400,
   wecom_not_configured: 409,
   wecom_api_error: 502,
+  /** WeCom refused the request because of what it asked (e.g. 610004 staff without customer contact). */
+  wecom_rejected: 422,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

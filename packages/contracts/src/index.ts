@@ -1,4 +1,5 @@
 export * from "./api.ts";
+export * from "./channels.ts";
 export * from "./customers.ts";
 export * from "./errors.ts";
 export * from "./quick-replies.ts";

@@ -24,6 +24,8 @@ export const permissions = [
   "customers.delete",
   "quickreplies.use",
   "quickreplies.manage",
+  "channels.read",
+  "channels.manage",
   "tenants.manage",
 ] as const;
 export type Permission = (typeof permissions)[number];
@@ -40,6 +42,8 @@ export const defaultRolePermissions: Record<Role, Permission[]> = {
     "settings.read",
     "quickreplies.use",
     "quickreplies.manage",
+    "channels.read",
+    "channels.manage",
   ],
   agent: ["customers.read", "customers.write", "quickreplies.use"],
   technician: ["customers.read"],

@@ -201,6 +201,15 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
         .id as string;
     },
   },
+  live_code: {
+    // Creating one through the API needs WeCom; the row is what POST /api/live-codes writes.
+    create: (t, token) =>
+      wecomRow(t, token, (_customerId, id) => [
+        `insert into live_codes (id, tenant_id, name, state, link_code, config_id, staff_user_ids, active_user_ids)
+         values ($1, current_setting('app.tenant_id'), 'A 的活码', $1, $2, $1, '{zhangsan}', '{zhangsan}')`,
+        [`lc_${id}`.slice(0, 30), id.slice(-10).padStart(10, "0")],
+      ]).then((id) => `lc_${id}`.slice(0, 30)),
+  },
 };
 
 /** Valid bodies for routes that take one, keyed `METHOD url`. */
@@ -220,6 +229,8 @@ export const sampleBodies: Record<string, unknown> = {
   "POST /api/quick-replies/:id/use": {},
   "PATCH /api/quick-replies/groups/:id": { name: "B 的分组" },
   "PUT /api/wecom/contacts/:externalUserId/remark": { userid: "zhangsan", remark: "B was here" },
+  "PATCH /api/live-codes/:id": { name: "B was here" },
+  "POST /api/live-codes/:id/spend": { periodStart: "2026-11-01", periodEnd: "2026-11-30", amountFen: 100 },
 };
 
 /** Routes with path parameters that name no tenant object, and why. */

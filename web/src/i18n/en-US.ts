@@ -239,6 +239,8 @@ export const enUS: Messages = {
       "customers.delete": "Delete customers",
       "quickreplies.use": "Use quick replies",
       "quickreplies.manage": "Manage quick replies",
+      "channels.read": "View channel live codes",
+      "channels.manage": "Manage channel live codes",
       "tenants.manage": "Manage tenants",
     },
   },

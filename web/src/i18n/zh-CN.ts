@@ -220,6 +220,8 @@ export const zhCN = {
       "customers.delete": "删除客户",
       "quickreplies.use": "使用话术库",
       "quickreplies.manage": "管理话术库",
+      "channels.read": "查看渠道活码",
+      "channels.manage": "管理渠道活码",
       "tenants.manage": "管理租户",
     },
   },

@@ -29,6 +29,13 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ SIYU_SANDBOX: "yes" })).toThrow(/SIYU_SANDBOX/);
   });
 
+  it("runs the realtime queue wider with PostgreSQL than on PGlite", () => {
+    expect(loadConfig({}).realtimeConcurrency).toBe(4);
+    expect(loadConfig({ DATABASE_URL: "postgres://u@h/db" }).realtimeConcurrency).toBe(16);
+    expect(loadConfig({ SIYU_REALTIME_CONCURRENCY: "32" }).realtimeConcurrency).toBe(32);
+    expect(() => loadConfig({ SIYU_REALTIME_CONCURRENCY: "0" })).toThrow(/SIYU_REALTIME_CONCURRENCY/);
+  });
+
   it("rejects bad values with the setting's name", () => {
     expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT/);
     expect(() => loadConfig({ SIYU_ROLE: "boss" })).toThrow(/SIYU_ROLE/);

@@ -58,6 +58,13 @@ const schema = z.object({
    * Lower it when WeCom answers 45009 for a corp.
    */
   SIYU_WECOM_API_RATE: z.coerce.number().int().positive().default(5000),
+  /**
+   * Jobs of the `realtime` queue run at once per worker process. Default 16 with PostgreSQL: its jobs
+   * mostly wait on WeCom (welcome messages must go out within a welcome code's 20 s), so it runs wider
+   * than the other queues. Default 4 embedded: PGlite shares the one thread with the callback route,
+   * and wider workers there starve the acknowledgements (bench/live-codes-burst.bench.ts).
+   */
+  SIYU_REALTIME_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -84,6 +91,8 @@ export interface Config {
   callbackToleranceS: number;
   /** `SIYU_WECOM_API_RATE`: WeCom calls per minute per API and corp. */
   wecomApiRatePerMinute: number;
+  /** `SIYU_REALTIME_CONCURRENCY`: realtime jobs at once per worker process. */
+  realtimeConcurrency: number;
   /** `embedded` when PGlite is used. */
   mode: "embedded" | "cluster";
 }
@@ -123,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDir: c.SIYU_WEB_DIR ?? (existsSync(defaultWeb) ? defaultWeb : undefined),
     callbackToleranceS: c.SIYU_CALLBACK_TOLERANCE_S,
     wecomApiRatePerMinute: c.SIYU_WECOM_API_RATE,
+    realtimeConcurrency: c.SIYU_REALTIME_CONCURRENCY ?? (mode === "cluster" ? 16 : 4),
     mode,
   };
 }

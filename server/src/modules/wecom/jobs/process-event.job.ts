@@ -4,6 +4,7 @@ import type { Scope } from "../../../platform/db/index.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { appendTimeline } from "../../customers/index.ts";
+import { contactEventKind, contactHooks } from "../contact-hooks.ts";
 import { isHandledKind, str, type WecomEventPayload } from "../events.ts";
 import { applyContact, customerOfContact } from "../ops/apply-contact.ts";
 import { applyGroup, dismissGroup } from "../ops/apply-group.ts";
@@ -140,17 +141,41 @@ async function applyEvent(
             : "wecom.contact_added";
       const detail = fetched.kind === "contact" ? fetched.detail : null;
       const data = { state: str(p, "State") || undefined, hasWelcomeCode: Boolean(str(p, "WelcomeCode")) };
+      const hooks = contactHooks(platform);
+      const isAdd = type !== "wecom.contact_edited";
+      /** Tells the hook listeners (live codes) which customer an add became. */
+      const applied = async (customerId: string | null) => {
+        if (!isAdd) return;
+        for (const on of hooks.onApplied) {
+          await on(scope, {
+            inboxId: task.inboxId,
+            kind: type === "wecom.contact_added" ? "added" : "half_added",
+            userid,
+            externalUserid: ext,
+            state: data.state ?? "",
+            customerId,
+          });
+        }
+      };
       if (!detail) {
         // Gone before we could read it (deleted within seconds): record what the event said.
-        await timeline(await customerOfContact(scope, ext), type, { ...data, gone: true });
+        const customerId = await customerOfContact(scope, ext);
+        await timeline(customerId, type, { ...data, gone: true });
+        await applied(customerId);
         return;
       }
-      await applyContact(scope, platform, {
+      let source: string | null = null;
+      if (isAdd && data.state) {
+        for (const resolve of hooks.sourceOf) source ??= await resolve(scope, data.state);
+      }
+      const result = await applyContact(scope, platform, {
         corpId,
         contact: detail.external_contact,
         follows: detail.follow_user,
         timeline: { type, data: { ...base, ...data } },
+        ...(source ? { source } : {}),
       });
+      await applied(result.customerId);
       return;
     }
     case "change_external_contact.del_external_contact": {
@@ -260,9 +285,16 @@ async function applyEvent(
  */
 export function defineEventProcessing(platform: Platform) {
   const { jobs, inbox, db, log } = platform;
+  const hooks = contactHooks(platform);
 
+  // Below the inbox's own jobs (0) and live-code welcomes (100) on the realtime queue: in a burst, a
+  // backlog of WeCom reads must not hold back the recording of later callbacks and their welcomes.
   const enqueue = (tenantId: string, inboxId: number) =>
-    jobs.send<ProcessEventData>(processEventJob, { tenantId, inboxId }, { key: String(inboxId) });
+    jobs.send<ProcessEventData>(
+      processEventJob,
+      { tenantId, inboxId },
+      { key: String(inboxId), priority: -10 },
+    );
 
   inbox.handle("wecom", async (event, scope) => {
     const handled = isHandledKind(event.kind);
@@ -279,6 +311,24 @@ export function defineEventProcessing(platform: Platform) {
         handled ? null : new Date(),
       ],
     );
+    const contactKind = contactEventKind(event.kind);
+    if (contactKind && inserted.length) {
+      // Listeners (live codes) enqueue their own jobs on commit: the welcome must not wait for WeCom reads.
+      const p = event.payload as WecomEventPayload;
+      const at = Number(str(p, "CreateTime"));
+      for (const on of hooks.onEvent) {
+        await on(scope, {
+          inboxId: event.id,
+          kind: contactKind,
+          corpId: str(p, "ToUserName"),
+          userid: str(p, "UserID"),
+          externalUserid: str(p, "ExternalUserID"),
+          state: str(p, "State"),
+          welcomeCode: str(p, "WelcomeCode"),
+          at: Number.isFinite(at) && at > 0 ? new Date(at * 1000) : new Date(),
+        });
+      }
+    }
     if (handled && inserted.length) {
       scope.onCommit(() => {
         enqueue(event.tenantId, event.id).catch((err: unknown) =>

@@ -19,6 +19,8 @@ export interface ApplyContactInput {
   follows: AnyFollow[];
   /** A fact for the timeline, written once with the change (events); none for bulk sync. */
   timeline?: { type: string; data: Record<string, unknown> };
+  /** The source a new customer gets (e.g. its live code); "wecom" by default. */
+  source?: string;
 }
 
 function followTags(
@@ -136,7 +138,7 @@ export async function applyContact(
   const result = await upsertCustomer(scope, writer, {
     name: contact.name,
     identities,
-    source: "wecom",
+    source: input.source ?? "wecom",
     ...(owners.length ? { ownerUserIds: owners.map((o) => o.user_id) } : {}),
     ...(addNames.length ? { tags: addNames } : {}),
   });

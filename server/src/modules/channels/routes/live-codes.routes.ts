@@ -1,0 +1,275 @@
+import {
+  channelListOf,
+  listQuerySchema,
+  liveCodeAddSchema,
+  liveCodeCreateSchema,
+  liveCodeListQuerySchema,
+  liveCodeScanSchema,
+  liveCodeSchema,
+  liveCodeSpendCreateSchema,
+  liveCodeSpendSchema,
+  liveCodeStatsQuerySchema,
+  liveCodeStatsSchema,
+  liveCodeUpdateSchema,
+} from "@siyu/contracts";
+import type { FastifyRequest } from "fastify";
+import QRCode from "qrcode";
+import { z } from "zod";
+import type { Api, Platform } from "../../../platform/platform.ts";
+import { wecomRouteError } from "../../wecom/index.ts";
+import { addSpend, listAdds, listScans, listSpend } from "../activity.service.ts";
+import {
+  type Caller,
+  createLiveCode,
+  deleteLiveCode,
+  getLiveCode,
+  listLiveCodes,
+  liveCodeRow,
+  updateLiveCode,
+} from "../live-codes.service.ts";
+import { channelSummary, liveCodeStats, statsCsv } from "../stats.service.ts";
+
+const idParams = z.object({ id: z.string().min(1).max(100) });
+const tags = ["live-codes"];
+const resource = "live_code";
+
+/** `/api/live-codes` (SPEC §3, CONTRACT "Channel live codes"). */
+export function liveCodeRoutes(api: Api, platform: Platform) {
+  const caller = (req: FastifyRequest): Caller => {
+    const auth = req.caller();
+    return {
+      tenantId: auth.tenantId,
+      userId: auth.userId ?? null,
+      actor: req.actor(),
+      audit: platform.audit,
+    };
+  };
+  /** WeCom's refusals are 422 with its errcode (the port's AppError); outages 502. */
+  const wecom = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw wecomRouteError(err);
+    }
+  };
+
+  api.post(
+    "/live-codes",
+    {
+      config: { permission: "channels.manage" },
+      schema: { tags, body: liveCodeCreateSchema, response: { 201: liveCodeSchema } },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await wecom(() => createLiveCode(platform, caller(req), req.body))),
+  );
+
+  api.get(
+    "/live-codes",
+    {
+      config: { permission: "channels.read" },
+      schema: {
+        tags,
+        querystring: liveCodeListQuerySchema,
+        response: { 200: channelListOf(liveCodeSchema) },
+      },
+    },
+    async (req) => req.inTenant((s) => listLiveCodes(s, platform, req.query)),
+  );
+
+  api.get(
+    "/live-codes/summary",
+    {
+      config: { permission: "channels.read" },
+      schema: {
+        tags,
+        querystring: liveCodeStatsQuerySchema,
+        response: {
+          200: z.object({
+            from: z.string(),
+            to: z.string(),
+            items: z.array(
+              z.object({
+                liveCodeId: z.string().nullable(),
+                name: z.string(),
+                adds: z.number().int(),
+                deletes: z.number().int(),
+                netAdds: z.number().int(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => req.inTenant((s) => channelSummary(s, req.query)),
+  );
+
+  api.get(
+    "/live-codes/:id",
+    {
+      config: { permission: "channels.read", resource },
+      schema: { tags, params: idParams, response: { 200: liveCodeSchema } },
+    },
+    async (req) => req.inTenant((s) => getLiveCode(s, platform, req.params.id)),
+  );
+
+  api.patch(
+    "/live-codes/:id",
+    {
+      config: { permission: "channels.manage", resource },
+      schema: {
+        tags,
+        params: idParams,
+        body: liveCodeUpdateSchema,
+        response: { 200: liveCodeSchema },
+      },
+    },
+    async (req) => wecom(() => updateLiveCode(platform, caller(req), req.params.id, req.body)),
+  );
+
+  api.delete(
+    "/live-codes/:id",
+    {
+      config: { permission: "channels.manage", resource },
+      schema: { tags, params: idParams, response: { 200: liveCodeSchema } },
+    },
+    async (req) => wecom(() => deleteLiveCode(platform, caller(req), req.params.id)),
+  );
+
+  api.get(
+    "/live-codes/:id/stats",
+    {
+      config: { permission: "channels.read", resource },
+      schema: {
+        tags,
+        params: idParams,
+        querystring: liveCodeStatsQuerySchema,
+        response: { 200: liveCodeStatsSchema },
+      },
+    },
+    async (req) =>
+      req.inTenant(async (s) => {
+        await liveCodeRow(s, req.params.id);
+        return liveCodeStats(s, req.params.id, req.query);
+      }),
+  );
+
+  api.get(
+    "/live-codes/:id/stats.csv",
+    {
+      config: { permission: "channels.read", resource },
+      schema: { tags, params: idParams, querystring: liveCodeStatsQuerySchema },
+    },
+    async (req, reply) => {
+      const { row, stats } = await req.inTenant(async (s) => ({
+        row: await liveCodeRow(s, req.params.id),
+        stats: await liveCodeStats(s, req.params.id, req.query),
+      }));
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header(
+          "content-disposition",
+          `attachment; filename="live-code-${row.id}-${stats.from}-${stats.to}.csv"`,
+        )
+        .send(`\uFEFF${statsCsv(stats)}\r\n`);
+    },
+  );
+
+  api.get(
+    "/live-codes/:id/qr.png",
+    {
+      config: { permission: "channels.read", resource },
+      schema: {
+        tags,
+        params: idParams,
+        querystring: z.object({ size: z.coerce.number().int().min(128).max(2048).default(512) }),
+      },
+    },
+    async (req, reply) => {
+      const row = await req.inTenant((s) => liveCodeRow(s, req.params.id));
+      // The landing link, so every scan of a printed code is counted before WeCom's QR is shown.
+      const png = await QRCode.toBuffer(`${platform.config.publicUrl}/l/${row.link_code}`, {
+        type: "png",
+        width: req.query.size,
+        margin: 2,
+        errorCorrectionLevel: "M",
+      });
+      return reply
+        .type("image/png")
+        .header("content-disposition", `inline; filename="live-code-${row.id}.png"`)
+        .send(png);
+    },
+  );
+
+  api.get(
+    "/live-codes/:id/adds",
+    {
+      config: { permission: "channels.read", resource },
+      schema: {
+        tags,
+        params: idParams,
+        querystring: listQuerySchema,
+        response: { 200: channelListOf(liveCodeAddSchema) },
+      },
+    },
+    async (req) =>
+      req.inTenant(async (s) => {
+        await liveCodeRow(s, req.params.id);
+        return listAdds(s, req.params.id, req.query);
+      }),
+  );
+
+  api.get(
+    "/live-codes/:id/scans",
+    {
+      config: { permission: "channels.read", resource },
+      schema: {
+        tags,
+        params: idParams,
+        querystring: listQuerySchema,
+        response: { 200: channelListOf(liveCodeScanSchema) },
+      },
+    },
+    async (req) =>
+      req.inTenant(async (s) => {
+        await liveCodeRow(s, req.params.id);
+        return listScans(s, req.params.id, req.query);
+      }),
+  );
+
+  api.get(
+    "/live-codes/:id/spend",
+    {
+      config: { permission: "channels.read", resource },
+      schema: {
+        tags,
+        params: idParams,
+        response: { 200: z.object({ items: z.array(liveCodeSpendSchema), nextCursor: z.null() }) },
+      },
+    },
+    async (req) =>
+      req.inTenant(async (s) => {
+        await liveCodeRow(s, req.params.id);
+        return { items: await listSpend(s, req.params.id), nextCursor: null };
+      }),
+  );
+
+  api.post(
+    "/live-codes/:id/spend",
+    {
+      config: { permission: "channels.manage", resource },
+      schema: {
+        tags,
+        params: idParams,
+        body: liveCodeSpendCreateSchema,
+        response: { 201: liveCodeSpendSchema },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(
+        await req.inTenant(async (s) => {
+          await liveCodeRow(s, req.params.id);
+          return addSpend(s, caller(req), req.params.id, req.body);
+        }),
+      ),
+  );
+}
