@@ -8,6 +8,7 @@ export {
   type Writer,
 } from "./customers.service.ts";
 export { normalizePhone, tryNormalizePhone } from "./phone.ts";
+export { renameTag } from "./rename-tag.ts";
 export { ensureTags, listTags, type TagRow, tagsByIds } from "./tags.service.ts";
 /** Appends a fact to a customer's timeline (and publishes it as a domain event, same transaction). */
 export { recordCustomerEvent as appendTimeline, recordCustomerEvent } from "./timeline.ts";

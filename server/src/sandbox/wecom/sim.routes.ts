@@ -390,9 +390,12 @@ export function registerSimRoutes(app: FastifyInstance, sandbox: WecomSandbox): 
   app.get("/corps/:corpId/contacts", async (req) => {
     const corp = corpOf(req);
     const q = parse(schemas.listQuery, req.query);
-    const source = q.userid
-      ? (corp.followsByUser.get(q.userid) ?? []).map((f) => f.external_userid)
-      : [...corp.followsByExternal.keys()];
+    // Newest first: whoever just scanned a code is what a person looking at this list wants to see.
+    const source = (
+      q.userid
+        ? (corp.followsByUser.get(q.userid) ?? []).map((f) => f.external_userid)
+        : [...corp.followsByExternal.keys()]
+    ).reverse();
     const page = source.slice(q.offset, q.offset + q.limit);
     return {
       total: source.length,
