@@ -78,12 +78,22 @@ test(
     const text = await welcome.inputValue();
     check(text.includes("{{nickname}}"), `the welcome text should hold {{nickname}}, saw ${text}`);
 
+    // A link card goes with it.
+    await t.byTestId("attachment-add-attachments-link").click();
+    const linkCard = form.locator(".ant-card", { hasText: "链接" }).first();
+    await linkCard.locator("input:visible").nth(0).fill("新人礼领取指南");
+    await linkCard.locator("input:visible").nth(1).fill("https://example.com/welcome-gift");
+    await linkCard.locator("input:visible").nth(2).fill("三步领取你的会员新人礼");
+
     // The live preview shows it as a WeChat bubble, personalised with the sample nickname.
     const preview = t.byTestId("welcome-preview-text");
     await preview.getByText("你好 小明，欢迎来到私域旗舰店").waitFor({ state: "visible" });
     await t.byTestId("welcome-preview-nickname").fill("阿花");
     await preview.getByText("你好 阿花，").waitFor({ state: "visible" });
+    await t.byTestId("welcome-preview").getByText("新人礼领取指南").waitFor({ state: "visible" });
     await t.screenshot("live-codes-01-create-preview");
+    await t.page.locator(".ant-drawer-body").evaluate((el) => el.scrollTo(0, 0));
+    await t.screenshot("live-codes-01b-create-top");
 
     // 3. Saved: WeCom's contact way exists and the code's page opens.
     const created = t.page.waitForResponse(
@@ -134,10 +144,27 @@ test(
       .getByText("wangdianzhang")
       .first()
       .waitFor({ state: "visible" });
+
+    // Channel spend of ¥100 for today's period gives a cost per add of ¥100.00.
+    await t.byTestId("live-code-spend-add").click();
+    const spendForm = t.byTestId("live-code-spend-form");
+    await spendForm.locator("input.ant-input-number-input").fill("100");
+    await spendForm.locator("input.ant-input").last().fill("朋友圈广告");
+    await t.page.locator(".ant-modal-footer .ant-btn-primary").click();
+    await t.byTestId("live-code-spend").getByText("朋友圈广告").waitFor({ state: "visible" });
+    await t
+      .byTestId("live-code-stat-cost")
+      .getByText("¥100.00")
+      .waitFor({ state: "visible", timeout: 15_000 });
     await t.screenshot("live-codes-04-stats");
 
     // 6. The poster: the server renders it with the Chinese title.
     await t.byTestId("live-code-poster").click();
+    await t.byTestId("live-code-poster-preview").waitFor({ state: "visible", timeout: 30_000 });
+    const posterForm = t.page.locator(".ant-modal");
+    await posterForm.locator("input.ant-input").nth(1).fill("扫码添加专属导购，领取新人礼");
+    await posterForm.locator("input.ant-input").nth(2).fill("私域旗舰店 · 静安门店");
+    await posterForm.getByText("喜庆红").click();
     await t.byTestId("live-code-poster-preview").waitFor({ state: "visible", timeout: 30_000 });
     const natural = await t
       .byTestId("live-code-poster-preview")

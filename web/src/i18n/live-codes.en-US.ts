@@ -114,7 +114,7 @@ export const liveCodesEn: typeof liveCodesZh = {
     staff: "Staff",
     channel: "Channel",
     corp: "WeCom",
-    added: "You added each other ({{nickname}}); the greeting follows",
+    added: "You added {{staff}}. You can start chatting now.",
     empty: "No welcome content yet",
     default: "Default",
     defaultCaption: "Default message (outside every variant)",

@@ -110,7 +110,7 @@ export const liveCodesZh = {
     staff: "员工",
     channel: "渠道",
     corp: "企业微信",
-    added: "你已添加了对方，以上是打招呼的内容（{{nickname}}）",
+    added: "你已添加了{{staff}}，现在可以开始聊天了。",
     empty: "还没有欢迎语内容",
     default: "默认",
     defaultCaption: "默认欢迎语（不在任何时段内时发送）",

@@ -182,7 +182,7 @@ export function LiveCodeStatsPanel({ id, staffName }: { id: string; staffName: (
               <Tooltip title={t("liveCodes.stats.costHint")}>
                 <Statistic
                   title={t("liveCodes.stats.costPerAdd")}
-                  value={formatFen(s?.costPerAddFen)}
+                  value={s?.spendFen ? formatFen(s.costPerAddFen) : "—"}
                   loading={query.isPending}
                   data-testid="live-code-stat-cost"
                 />

@@ -249,7 +249,13 @@ export function AttachmentList({ name, path }: { name: (string | number)[]; path
           {fields.length < 9 ? (
             <Space size={4} wrap>
               {(["image", "link", "miniprogram"] as const).map((type) => (
-                <Button key={type} size="small" icon={<PlusOutlined />} onClick={() => add({ type })}>
+                <Button
+                  key={type}
+                  size="small"
+                  icon={<PlusOutlined />}
+                  onClick={() => add({ type })}
+                  data-testid={`attachment-add-${path.join("-")}-${type}`}
+                >
                   {t(`liveCodes.attachment.${type}`)}
                 </Button>
               ))}

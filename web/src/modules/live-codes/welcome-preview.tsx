@@ -237,7 +237,7 @@ export function WelcomePreview({
       </div>
       <div style={{ padding: "12px 10px", minHeight: 320 }}>
         <div style={{ textAlign: "center", fontSize: 12, color: "#8c8c8c", marginBottom: 12 }}>
-          {t("liveCodes.preview.added", { nickname })}
+          {t("liveCodes.preview.added", { staff })}
         </div>
         {rendered ? (
           <Incoming staff={staff}>

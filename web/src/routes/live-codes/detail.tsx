@@ -147,7 +147,7 @@ function Settings({ code, name }: { code: LiveCode; name: (u: string) => string 
     );
   return (
     <Card title={t("liveCodes.detail.settings")} style={{ height: "100%" }}>
-      <Descriptions column={1} size="small" styles={{ label: { width: 120 } }}>
+      <Descriptions column={1} size="small" styles={{ label: { width: 150, whiteSpace: "nowrap" } }}>
         <Descriptions.Item label={t("liveCodes.form.staffPool")}>
           {people(code.staffUserIds)}
         </Descriptions.Item>
@@ -339,7 +339,7 @@ export function LiveCodeDetailPage() {
                 text={c.welcome?.text}
                 attachments={c.welcome?.attachments ?? []}
                 nickname={t("liveCodes.preview.sampleNickname")}
-                staff={name(c.staffUserIds[0] ?? "")}
+                staff={names.get(c.staffUserIds[0] ?? "") || c.staffUserIds[0] || ""}
                 channel={c.name}
                 caption={
                   c.welcome?.variants?.length
@@ -353,10 +353,10 @@ export function LiveCodeDetailPage() {
         <Col span={24}>
           <LiveCodeStatsPanel id={c.id} staffName={name} />
         </Col>
-        <Col xs={24} xl={14}>
+        <Col span={24}>
           <RecentAdds id={c.id} name={name} />
         </Col>
-        <Col xs={24} xl={10}>
+        <Col span={24}>
           <SpendCard id={c.id} canManage={canManage} />
         </Col>
       </Row>

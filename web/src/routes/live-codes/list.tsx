@@ -188,7 +188,7 @@ export function LiveCodesPage() {
           list={list}
           rowKey="id"
           data-testid="live-codes-table"
-          scroll={{ x: 1100 }}
+          scroll={{ x: 1000 }}
           locale={{ emptyText: <Empty description={t("liveCodes.empty")} /> }}
           columns={[
             {
@@ -209,7 +209,7 @@ export function LiveCodesPage() {
             {
               title: t("liveCodes.staff"),
               dataIndex: "staffUserIds",
-              width: 200,
+              width: 170,
               render: (ids: string[], c) => (
                 <Space size={4} wrap>
                   {ids.slice(0, 3).map((u) => (
@@ -229,7 +229,7 @@ export function LiveCodesPage() {
             {
               title: t("liveCodes.form.tags"),
               dataIndex: "tags",
-              width: 180,
+              width: 150,
               render: (tags: string[]) =>
                 tags.length ? (
                   <Space size={4} wrap>
@@ -246,7 +246,7 @@ export function LiveCodesPage() {
             {
               title: t("liveCodes.today"),
               key: "today",
-              width: 120,
+              width: 110,
               align: "right",
               render: (_: unknown, c) => {
                 const n = counts(today, c.id);
@@ -260,7 +260,7 @@ export function LiveCodesPage() {
             {
               title: t("liveCodes.total"),
               key: "total",
-              width: 120,
+              width: 110,
               align: "right",
               render: (_: unknown, c) => {
                 const n = counts(allTime, c.id);
@@ -274,7 +274,7 @@ export function LiveCodesPage() {
             {
               title: t("common.status"),
               key: "status",
-              width: 190,
+              width: 150,
               render: (_: unknown, c) => (
                 <Space orientation="vertical" size={0}>
                   <LiveCodeStatus code={c} />
@@ -289,8 +289,7 @@ export function LiveCodesPage() {
             {
               title: t("common.actions"),
               key: "actions",
-              width: 200,
-              fixed: "right",
+              width: 150,
               render: (_: unknown, c) => (
                 <Space size={0}>
                   <Button
