@@ -364,7 +364,7 @@ export function LiveCodeForm({
             <Form.Item
               name="staffUserIds"
               label={t("liveCodes.form.staffPool")}
-              rules={[{ required: true, type: "array", min: 1 }]}
+              rules={[{ required: true }]}
               extra={t("liveCodes.form.staffPoolHint")}
             >
               <Select
