@@ -178,7 +178,43 @@ test(
     await t.screenshot("live-codes-05-poster");
     await t.page.keyboard.press("Escape");
 
-    // 7. The list: today's adds and the overview chart count it too.
+    // 7. Edit: weighted allocation and a weekend variant of the welcome, previewed, then saved (PATCH).
+    await t.byTestId("live-code-edit").click();
+    const editForm = t.byTestId("live-code-form");
+    await editForm.waitFor({ state: "visible" });
+    await editForm.getByText("按权重").click();
+    await t.byTestId("live-code-staff-options").locator("input").first().fill("3");
+    await editForm.getByText("添加时段欢迎语").click();
+    const variant = editForm.locator(".ant-card", { hasText: "时段 1" }).first();
+    await variant.locator("input.ant-input").first().fill("周末");
+    await variant.getByText("周六").click();
+    await variant.getByText("周日").click();
+    for (const day of ["周一", "周二", "周三", "周四", "周五"]) await variant.getByText(day).click();
+    await variant.locator("textarea").fill("周末好，{{nickname}}！门店今天营业到 22:00。");
+    await t.page.locator(".ant-segmented-item", { hasText: "周末" }).click();
+    await t.byTestId("welcome-preview-text").getByText("周末好，小明！").waitFor({ state: "visible" });
+    await t.screenshot("live-codes-07-edit-variant");
+    const patched = t.page.waitForResponse(
+      (r) => new URL(r.url()).pathname === `/api/live-codes/${code.id}` && r.request().method() === "PATCH",
+    );
+    await t.byTestId("live-code-save").click();
+    const patch = await patched;
+    check(patch.status() === 200, `PATCH answered ${patch.status()}: ${await patch.text()}`);
+    const saved = (await patch.json()) as {
+      strategy: string;
+      staffOptions: Record<string, { weight?: number }>;
+      welcome: { variants?: Array<{ name?: string; weekdays?: number[] }> };
+    };
+    check(saved.strategy === "weighted", `strategy should be weighted, saw ${saved.strategy}`);
+    check(saved.staffOptions.wangdianzhang?.weight === 3, "the weight should be saved");
+    const weekend = saved.welcome.variants?.[0];
+    check(
+      weekend?.name === "周末" && JSON.stringify(weekend.weekdays) === "[6,7]",
+      `the weekend variant should be saved, saw ${JSON.stringify(weekend)}`,
+    );
+    await t.page.getByText("另有 1 个时段欢迎语").waitFor({ state: "visible" });
+
+    // 8. The list: today's adds and the overview chart count it too.
     await t.goto("/live-codes");
     const row = t.byTestId("live-codes-table").locator("tr", { hasText: codeName }).first();
     await row.waitFor({ state: "visible" });

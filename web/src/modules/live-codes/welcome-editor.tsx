@@ -325,10 +325,10 @@ export function VariantList({ onPreview }: { onPreview: (index: number) => void 
                     }),
                   ]}
                 >
-                  <TimePicker format="HH:mm" minuteStep={5} />
+                  <TimePicker format="HH:mm" minuteStep={5} style={{ width: 130 }} />
                 </Form.Item>
                 <Form.Item name={[field.name, "to"]} label={t("liveCodes.form.to")} {...timeProps}>
-                  <TimePicker format="HH:mm" minuteStep={5} />
+                  <TimePicker format="HH:mm" minuteStep={5} style={{ width: 130 }} />
                 </Form.Item>
               </Flex>
               <Form.Item name={[field.name, "text"]} label={t("liveCodes.form.welcomeText")}>
