@@ -2,6 +2,7 @@
 // that greets by {{nickname}} (the WeChat preview shows it personalised), then in the simulator a new
 // WeChat user scans the code; the welcome message is delivered with the real nickname and the code's
 // statistics count the add. Screenshots: e2e/artifacts/live-codes-*.png.
+import { readFileSync } from "node:fs";
 import { check, type E2E, test } from "../harness.ts";
 
 async function openSimulator(t: E2E) {
@@ -107,15 +108,21 @@ test(
     await t.byTestId("live-code-save").click();
     const res = await created;
     check(res.status() === 201, `POST /api/live-codes answered ${res.status()}: ${await res.text()}`);
-    const code = (await res.json()) as { id: string; state: string; configId: string; tags: string[] };
+    const code = (await res.json()) as { id: string; landingUrl: string; tags: string[] };
     check(code.tags.includes(tag), `the code should carry the tag ${tag}`);
     await t.page.waitForURL((url) => url.pathname === `/live-codes/${code.id}`);
     await t.byTestId("live-code-title").getByText(codeName).waitFor({ state: "visible" });
     await t.byTestId("live-code-qr").waitFor({ state: "visible" });
     await t.byTestId("live-code-tags-view").getByText(tag).waitFor({ state: "visible" });
-    const landing = await t.byTestId("live-code-landing").textContent();
-    check(landing?.includes("/l/"), `the landing link should be shown, saw ${landing}`);
+    const landing = await t.byTestId("live-code-landing").inputValue();
+    check(landing === code.landingUrl, `the landing link should be shown, saw ${landing}`);
     await t.screenshot("live-codes-02-detail");
+
+    // The hosted landing page (what the printed QR opens) records a scan and shows WeCom's QR.
+    const landingPage = await t.context.newPage();
+    const landed = await landingPage.goto(code.landingUrl, { waitUntil: "domcontentloaded" });
+    check(landed?.status() === 200, `the landing page answered ${landed?.status()}`);
+    await landingPage.close();
 
     // 4. The simulator: a new WeChat user scans the code's contact way.
     await openSimulator(t);
@@ -143,6 +150,10 @@ test(
     }
     const shown = (await adds.locator(".ant-statistic-content-value").textContent())?.trim();
     check(shown === "1", `the code's stats should show 1 add, saw ${shown}`);
+    const scans = (
+      await t.byTestId("live-code-stat-scans").locator(".ant-statistic-content-value").textContent()
+    )?.trim();
+    check(scans === "1", `the landing visit should count as 1 scan, saw ${scans}`);
     await t.byTestId("live-code-adds").getByTestId("live-code-welcome-sent").waitFor({ state: "visible" });
     await t
       .byTestId("live-code-staff-stats")
@@ -161,7 +172,24 @@ test(
       .byTestId("live-code-stat-cost")
       .getByText("¥100.00")
       .waitFor({ state: "visible", timeout: 15_000 });
+    // Fixed header and menu would be drawn mid-page in a full-page picture of a scrolled page.
+    await t.page.evaluate(() => window.scrollTo(0, 0));
     await t.screenshot("live-codes-04-stats");
+
+    // CSV export and the QR PNG download through the bearer-protected API.
+    const csvDownload = t.page.waitForEvent("download");
+    await t.byTestId("live-code-csv").click();
+    const csv = await csvDownload;
+    check(csv.suggestedFilename().endsWith(".csv"), `CSV download named ${csv.suggestedFilename()}`);
+    const csvPath = await csv.path();
+    const csvText = csvPath ? readFileSync(csvPath, "utf8") : "";
+    check(
+      csvText.includes("staff,wangdianzhang,0,1,0,0,1"),
+      `the CSV should count the add: ${csvText.slice(0, 400)}`,
+    );
+    const qrDownload = t.page.waitForEvent("download");
+    await t.byTestId("live-code-qr-download").click();
+    check((await qrDownload).suggestedFilename().endsWith("-qr.png"), "the QR download should be a PNG");
 
     // 6. The poster: the server renders it with the Chinese title.
     await t.byTestId("live-code-poster").click();
@@ -176,6 +204,10 @@ test(
       .evaluate((img) => (img as HTMLImageElement).naturalWidth);
     check(natural === 750, `the poster should be 750 px wide, saw ${natural}`);
     await t.screenshot("live-codes-05-poster");
+    const posterDownload = t.page.waitForEvent("download");
+    await t.byTestId("live-code-poster-download").click();
+    const poster = await posterDownload;
+    check(poster.suggestedFilename().endsWith("-festive.png"), `poster named ${poster.suggestedFilename()}`);
     await t.page.keyboard.press("Escape");
 
     // 7. Edit: weighted allocation and a weekend variant of the welcome, previewed, then saved (PATCH).

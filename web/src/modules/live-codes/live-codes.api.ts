@@ -123,7 +123,7 @@ export interface PosterOptions {
   store?: string;
 }
 
-/** An object URL of a protected image (the QR), revoked when the query is dropped. */
+/** An object URL of a protected image (the QR); kept for the session, as the image never changes. */
 export function useProtectedImage(path: string, query?: Query) {
   return useQuery({
     queryKey: ["protected-image", path, query],

@@ -1,5 +1,6 @@
 import {
   ArrowLeftOutlined,
+  CopyOutlined,
   DeleteOutlined,
   DownloadOutlined,
   EditOutlined,
@@ -14,12 +15,14 @@ import {
   Descriptions,
   Empty,
   Flex,
+  Input,
   Popconfirm,
   Row,
   Skeleton,
   Space,
   Table,
   Tag,
+  Tooltip,
   Typography,
 } from "antd";
 import { useState } from "react";
@@ -67,6 +70,14 @@ function QrCard({ code }: { code: LiveCode }) {
   const { message } = App.useApp();
   const qr = useProtectedImage(qrPath(code.id), { size: 512 });
   const [poster, setPoster] = useState(false);
+  const copyLanding = async () => {
+    try {
+      await navigator.clipboard.writeText(code.landingUrl);
+      message.success(t("common.copied"));
+    } catch (error) {
+      message.error(errorText(t, error));
+    }
+  };
   const downloadQr = async () => {
     try {
       saveBlob(await fetchBlob(qrPath(code.id), { size: 1024 }), `${code.name}-qr.png`);
@@ -105,24 +116,19 @@ function QrCard({ code }: { code: LiveCode }) {
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
             {t("liveCodes.detail.landing")}
           </Typography.Text>
-          <Flex align="center" gap={4}>
-            <Typography.Text
-              copyable={{ text: code.landingUrl, tooltips: [t("common.copy"), t("common.copied")] }}
-              ellipsis
-              style={{ maxWidth: 260 }}
-              data-testid="live-code-landing"
-            >
-              {code.landingUrl}
-            </Typography.Text>
-            <Typography.Link
-              href={code.landingUrl}
-              target="_blank"
-              rel="noreferrer"
-              aria-label={t("liveCodes.detail.open")}
-            >
-              <ExportOutlined />
-            </Typography.Link>
-          </Flex>
+          <Space.Compact style={{ width: "100%", marginTop: 4 }}>
+            <Input readOnly value={code.landingUrl} data-testid="live-code-landing" />
+            <Tooltip title={t("common.copy")}>
+              <Button
+                icon={<CopyOutlined />}
+                onClick={() => void copyLanding()}
+                data-testid="live-code-landing-copy"
+              />
+            </Tooltip>
+            <Tooltip title={t("liveCodes.detail.open")}>
+              <Button icon={<ExportOutlined />} href={code.landingUrl} target="_blank" rel="noreferrer" />
+            </Tooltip>
+          </Space.Compact>
           <Typography.Text type="secondary" style={{ fontSize: 12, display: "block", marginTop: 4 }}>
             {t("liveCodes.detail.landingHint")}
           </Typography.Text>

@@ -246,7 +246,7 @@ export function LiveCodesPage() {
             {
               title: t("liveCodes.today"),
               key: "today",
-              width: 110,
+              width: 130,
               align: "right",
               render: (_: unknown, c) => {
                 const n = counts(today, c.id);
@@ -260,7 +260,7 @@ export function LiveCodesPage() {
             {
               title: t("liveCodes.total"),
               key: "total",
-              width: 110,
+              width: 130,
               align: "right",
               render: (_: unknown, c) => {
                 const n = counts(allTime, c.id);
