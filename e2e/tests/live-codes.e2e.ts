@@ -252,6 +252,17 @@ test(
     await row.waitFor({ state: "visible" });
     await row.getByTestId("live-code-today").getByText("1 / 1").waitFor({ state: "visible" });
     await t.screenshot("live-codes-06-list");
+
+    // 9. The same pages in English: no raw keys.
+    await t.byTestId("lang-switch").click();
+    await t.page.waitForFunction(() => document.documentElement.lang === "en-US");
+    await t.byTestId("page-title").getByText("Live codes").waitFor({ state: "visible" });
+    await t.goto(`/live-codes/${code.id}`);
+    await t.byTestId("live-code-stats").getByText("Cost per add").waitFor({ state: "visible" });
+    const body = (await t.page.locator("body").textContent()) ?? "";
+    check(!/liveCodes\./.test(body), "an untranslated liveCodes.* key is on the page");
+    await t.page.evaluate(() => window.scrollTo(0, 0));
+    await t.screenshot("live-codes-08-detail-en");
   },
   { timeoutMs: 240_000 },
 );
