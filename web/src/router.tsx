@@ -63,6 +63,14 @@ export const router = createBrowserRouter([
             path: "customers/:id",
             ...page(() => import("./routes/customers/detail.tsx").then((m) => m.CustomerDetailPage)),
           },
+          {
+            path: "live-codes",
+            ...page(() => import("./routes/live-codes/list.tsx").then((m) => m.LiveCodesPage)),
+          },
+          {
+            path: "live-codes/:id",
+            ...page(() => import("./routes/live-codes/detail.tsx").then((m) => m.LiveCodeDetailPage)),
+          },
           { path: "wecom", element: <Navigate to="/wecom/settings" replace /> },
           {
             path: "wecom/settings",

@@ -259,3 +259,17 @@ export type LiveCodeScanDto = z.infer<typeof liveCodeScanSchema>;
 
 export const channelListOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** Poster designs of `GET /api/live-codes/:id/poster.png` (750 × 1334, a phone screen). */
+export const posterTemplates = ["classic", "festive", "minimal"] as const;
+export type PosterTemplate = (typeof posterTemplates)[number];
+
+export const liveCodePosterQuerySchema = z.object({
+  template: z.enum(posterTemplates).default("classic"),
+  /** Defaults to the code's name. */
+  title: z.string().trim().max(40).optional(),
+  subtitle: z.string().trim().max(80).optional(),
+  /** Printed at the foot, e.g. the shop's name. */
+  store: z.string().trim().max(40).optional(),
+});
+export type LiveCodePosterQuery = z.infer<typeof liveCodePosterQuerySchema>;

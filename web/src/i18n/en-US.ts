@@ -1,3 +1,4 @@
+import { liveCodesEn } from "./live-codes.en-US.ts";
 import { wecomActionsEn } from "./wecom-actions.en-US.ts";
 import type { Messages } from "./zh-CN.ts";
 
@@ -707,6 +708,7 @@ export const enUS: Messages = {
     used: "Used {{count}} times",
   },
   wecomActions: wecomActionsEn,
+  liveCodes: liveCodesEn,
   wecom: {
     notConfigured: "WeCom is not connected yet.",
     goSettings: "Go to connection settings",

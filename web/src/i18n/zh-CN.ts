@@ -1,3 +1,4 @@
+import { liveCodesZh } from "./live-codes.zh-CN.ts";
 import { wecomActionsZh } from "./wecom-actions.zh-CN.ts";
 
 /** Simplified Chinese, the default language. `en-US.ts` must have the same keys (typed as `Messages`). */
@@ -682,6 +683,7 @@ export const zhCN = {
     used: "用过 {{count}} 次",
   },
   wecomActions: wecomActionsZh,
+  liveCodes: liveCodesZh,
   wecom: {
     notConfigured: "尚未接入企业微信。",
     goSettings: "去接入设置",

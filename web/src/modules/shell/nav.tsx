@@ -86,7 +86,7 @@ export const nav: NavItem[] = [
       { key: "wecomAlerts", path: "/wecom/alerts" },
     ],
   },
-  { key: "liveCodes", path: "/live-codes", icon: <QrcodeOutlined />, planned: "liveCodes" },
+  { key: "liveCodes", path: "/live-codes", icon: <QrcodeOutlined /> },
   { key: "officialAccount", path: "/official-account", icon: <WifiOutlined />, planned: "officialAccount" },
   { key: "commerce", path: "/commerce", icon: <ShopOutlined />, planned: "commerce" },
   { key: "flows", path: "/flows", icon: <PartitionOutlined />, planned: "flows" },

@@ -175,6 +175,7 @@ function ActAsCustomer({ corpId }: { corpId: string }) {
           <Form.Item name="via" label={t("sandbox.target")}>
             <Radio.Group
               optionType="button"
+              data-testid="sim-via"
               options={[
                 { value: "staff", label: t("sandbox.byStaff") },
                 { value: "way", label: t("sandbox.byWay") },
@@ -197,6 +198,7 @@ function ActAsCustomer({ corpId }: { corpId: string }) {
               extra={ways.length ? undefined : t("sandbox.noWays")}
             >
               <Select
+                data-testid="sim-way"
                 options={ways.map((w) => ({
                   value: w.config_id,
                   label: `${w.remark || w.state || w.config_id} · ${w.user.join(", ")}`,
@@ -507,6 +509,7 @@ function Welcomes({ corpId }: { corpId: string }) {
       <Table<SimWelcome>
         rowKey="welcome_code"
         size="small"
+        data-testid="sim-welcomes"
         dataSource={rows}
         pagination={rows.length > 10 ? { pageSize: 10 } : false}
         locale={{ emptyText: <Empty description={t("sandbox.noWelcomes")} /> }}

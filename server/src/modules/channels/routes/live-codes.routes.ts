@@ -4,6 +4,7 @@ import {
   liveCodeAddSchema,
   liveCodeCreateSchema,
   liveCodeListQuerySchema,
+  liveCodePosterQuerySchema,
   liveCodeScanSchema,
   liveCodeSchema,
   liveCodeSpendCreateSchema,
@@ -27,6 +28,7 @@ import {
   liveCodeRow,
   updateLiveCode,
 } from "../live-codes.service.ts";
+import { renderPoster } from "../poster.service.ts";
 import { channelSummary, liveCodeStats, statsCsv } from "../stats.service.ts";
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
@@ -196,6 +198,29 @@ export function liveCodeRoutes(api: Api, platform: Platform) {
       return reply
         .type("image/png")
         .header("content-disposition", `inline; filename="live-code-${row.id}.png"`)
+        .send(png);
+    },
+  );
+
+  api.get(
+    "/live-codes/:id/poster.png",
+    {
+      config: { permission: "channels.read", resource },
+      schema: { tags, params: idParams, querystring: liveCodePosterQuerySchema },
+    },
+    async (req, reply) => {
+      const row = await req.inTenant((s) => liveCodeRow(s, req.params.id));
+      const png = await renderPoster({
+        template: req.query.template,
+        title: req.query.title || row.name,
+        subtitle: req.query.subtitle,
+        store: req.query.store,
+        // Like qr.png: the landing link, so scans of the printed poster are counted.
+        url: `${platform.config.publicUrl}/l/${row.link_code}`,
+      });
+      return reply
+        .type("image/png")
+        .header("content-disposition", `attachment; filename="live-code-${row.id}-${req.query.template}.png"`)
         .send(png);
     },
   );
