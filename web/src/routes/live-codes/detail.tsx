@@ -56,9 +56,7 @@ import { QueryError } from "../../ui/query-error.tsx";
 
 const welcomeColor: Record<LiveCodeAdd["welcomeStatus"], string> = {
   none: "default",
-  skipped: "default",
   pending: "processing",
-  sending: "processing",
   sent: "success",
   failed: "error",
   unknown: "warning",
