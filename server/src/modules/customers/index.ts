@@ -7,6 +7,11 @@ export {
   upsertCustomer,
   type Writer,
 } from "./customers.service.ts";
+export {
+  type BulkUpsertResult,
+  type BulkWriteOptions,
+  upsertCustomers,
+} from "./ops/upsert-customers.ts";
 export { normalizePhone, tryNormalizePhone } from "./phone.ts";
 export { ensureTags, listTags, type TagRow, tagsByIds } from "./tags.service.ts";
 /** Appends a fact to a customer's timeline (and publishes it as a domain event, same transaction). */
