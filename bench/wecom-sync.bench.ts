@@ -45,12 +45,17 @@ interface SyncFigures {
   customers: number;
 }
 
+/** A database for one Siyu: PGlite in its data dir, or a fresh PostgreSQL database (dropped after). */
+type DatabaseFor = () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }>;
+
 async function syncOnce(
   label: string,
   n: number,
-  env: Record<string, string>,
+  database: DatabaseFor,
   limit: number | null,
 ): Promise<SyncFigures> {
+  // Each Siyu gets its own database: its data dir (and master key) is new every time.
+  const { env, drop } = await database();
   const sim = await startWecomSandbox({ port: 0, host: "127.0.0.1" });
   const dir = mkdtempSync(join(tmpdir(), "siyu-bench-sync-"));
   const port = await freePort();
@@ -121,6 +126,7 @@ async function syncOnce(
     await stopServer(server.child);
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
+    await drop();
   }
 }
 
@@ -140,10 +146,15 @@ async function runSync(url: string, token: string, kind: string): Promise<Record
 
 async function measure(
   label: string,
-  env: Record<string, string>,
+  database: DatabaseFor,
 ): Promise<{ figures: Figure[]; ratios: Ratio[] }> {
-  const free = await syncOnce(`${label}, generous limits`, contacts, env, null);
-  const limited = await syncOnce(`${label}, ${limitPerMinute}/min`, limitedContacts, env, limitPerMinute);
+  const free = await syncOnce(`${label}, generous limits`, contacts, database, null);
+  const limited = await syncOnce(
+    `${label}, ${limitPerMinute}/min`,
+    limitedContacts,
+    database,
+    limitPerMinute,
+  );
   const ceiling = (limitPerMinute * 100) / 60;
   return {
     figures: [
@@ -191,16 +202,20 @@ export async function run(): Promise<BenchResult> {
     figures.push(...r.figures);
     ratios.push(...r.ratios);
   };
-  add(await measure("PGlite", { DATABASE_URL: "", REDIS_URL: "" }));
-  const pg = await freshPostgres("bench_wecom_sync");
-  if (pg) {
-    try {
-      add(
-        await measure(process.env.REDIS_URL ? "PostgreSQL + BullMQ" : "PostgreSQL", { DATABASE_URL: pg.url }),
-      );
-    } finally {
-      await pg.drop();
-    }
+  add(
+    await measure("PGlite", async () => ({
+      env: { DATABASE_URL: "", REDIS_URL: "" },
+      drop: async () => undefined,
+    })),
+  );
+  if (process.env.DATABASE_URL) {
+    add(
+      await measure(process.env.REDIS_URL ? "PostgreSQL + BullMQ" : "PostgreSQL", async () => {
+        const pg = await freshPostgres("bench_wecom_sync");
+        if (!pg) throw new Error("DATABASE_URL is set but no database could be made");
+        return { env: { DATABASE_URL: pg.url }, drop: () => pg.drop() };
+      }),
+    );
   }
   return {
     name: "wecom-sync",

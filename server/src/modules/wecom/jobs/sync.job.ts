@@ -5,7 +5,7 @@ import { AppError } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { listTags } from "../../customers/index.ts";
-import { applyContact } from "../ops/apply-contact.ts";
+import { applyContacts } from "../ops/apply-contact.ts";
 import { applyGroup } from "../ops/apply-group.ts";
 import { applyDepartments, applyStaff } from "../ops/apply-org.ts";
 import { applyCorpTags } from "../ops/apply-tags.ts";
@@ -213,15 +213,16 @@ async function runContacts(
       ? { ...cursor, page: page.next_cursor }
       : { ...cursor, chunk: chunk + 1, page: undefined };
     await platform.db.tenant(tenantId, async (s) => {
-      for (const item of page.external_contact_list) {
-        const r = await applyContact(s, platform, {
-          corpId: settings.corpId,
+      // The whole page set-based (a fixed number of statements), with its checkpoint.
+      const applied = await applyContacts(s, platform, {
+        corpId: settings.corpId,
+        items: page.external_contact_list.map((item) => ({
           contact: item.external_contact,
           follows: [item.follow_info],
-        });
-        bump(progress, "relations");
-        if (r.created) bump(progress, "customersCreated");
-      }
+        })),
+      });
+      bump(progress, "relations", page.external_contact_list.length);
+      bump(progress, "customersCreated", applied.filter((r) => r.created).length);
       bump(progress, "contactPages");
       await save(s, runId, next, progress);
     });
