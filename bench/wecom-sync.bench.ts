@@ -8,7 +8,8 @@
 // PGlite always; PostgreSQL (+ BullMQ when REDIS_URL is set) when DATABASE_URL is set.
 // Run alone: `node --import tsx bench/wecom-sync.bench.ts`, or `npm run bench wecom-sync`.
 // WECOM_SYNC_BENCH_CONTACTS (default 100000), WECOM_SYNC_BENCH_LIMITED_CONTACTS (default 30000),
-// WECOM_SYNC_BENCH_LIMIT (calls/min, default 600) change the sizes.
+// WECOM_SYNC_BENCH_LIMIT (calls/min, default 600) change the sizes; WECOM_SYNC_BENCH_PGLITE_CONTACTS
+// (default: the same) the first case's size on PGlite.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,8 @@ import { freePort, spawnServer, stopServer } from "./servers.ts";
 
 const contacts = Number(process.env.WECOM_SYNC_BENCH_CONTACTS ?? 100_000);
 const limitedContacts = Number(process.env.WECOM_SYNC_BENCH_LIMITED_CONTACTS ?? 30_000);
+/** PGlite runs everything on the event loop of one process: a smaller size keeps the run short. */
+const pgliteContacts = Number(process.env.WECOM_SYNC_BENCH_PGLITE_CONTACTS ?? contacts);
 const limitPerMinute = Number(process.env.WECOM_SYNC_BENCH_LIMIT ?? 600);
 const staffCount = 50;
 const adminEmail = "bench@siyu.local";
@@ -146,6 +149,7 @@ async function runSync(url: string, token: string, kind: string): Promise<Record
 
 async function measure(
   label: string,
+  contacts: number,
   database: DatabaseFor,
 ): Promise<{ figures: Figure[]; ratios: Ratio[] }> {
   const free = await syncOnce(`${label}, generous limits`, contacts, database, null);
@@ -203,14 +207,14 @@ export async function run(): Promise<BenchResult> {
     ratios.push(...r.ratios);
   };
   add(
-    await measure("PGlite", async () => ({
+    await measure("PGlite", pgliteContacts, async () => ({
       env: { DATABASE_URL: "", REDIS_URL: "" },
       drop: async () => undefined,
     })),
   );
   if (process.env.DATABASE_URL) {
     add(
-      await measure(process.env.REDIS_URL ? "PostgreSQL + BullMQ" : "PostgreSQL", async () => {
+      await measure(process.env.REDIS_URL ? "PostgreSQL + BullMQ" : "PostgreSQL", contacts, async () => {
         const pg = await freshPostgres("bench_wecom_sync");
         if (!pg) throw new Error("DATABASE_URL is set but no database could be made");
         return { env: { DATABASE_URL: pg.url }, drop: () => pg.drop() };
@@ -222,7 +226,7 @@ export async function run(): Promise<BenchResult> {
     figures,
     ratios,
     notes:
-      `${contacts} external contacts over ${staffCount} staff in the WeCom simulator (standalone, same machine); ` +
+      `${contacts} external contacts (PGlite: ${pgliteContacts}) over ${staffCount} staff in the WeCom simulator (standalone, same machine); ` +
       "each contact goes through identity resolution into a customer with its follow relation. Timed from " +
       "POST /api/wecom/sync to the run's `completed`.",
   };

@@ -9,8 +9,11 @@ export {
 } from "./customers.service.ts";
 export type { IdentityInput } from "./model.ts";
 export {
+  analyzeCustomerTables,
+  analyzeDue,
   type BulkUpsertResult,
   type BulkWriteOptions,
+  customersUpserted,
   upsertCustomers,
 } from "./ops/upsert-customers.ts";
 export { normalizePhone, tryNormalizePhone } from "./phone.ts";

@@ -226,6 +226,36 @@ describe.each(dbKinds)("upsertCustomers, the bulk writer (%s)", (kind) => {
     expect(await Promise.all(first.map((r) => facts(r.id)))).toEqual(before);
   });
 
+  it('publish "batch": the facts on the timeline, one customers.upserted event naming the changed customers', async () => {
+    const results = await tx((s) =>
+      upsertCustomers(s, writer, [contact("batch_1", { tags: ["批"] }), contact("batch_2")], {
+        publish: "batch",
+      }),
+    );
+    const ids = results.map((r) => r.id);
+    expect((await facts(ids[0]!)).map((f) => f.type)).toEqual([
+      "customer.created",
+      "customer.identity_added",
+      "customer.tag_added",
+    ]);
+    expect(await published(ids[0]!)).toEqual([]);
+    const [event] = await tx((s) =>
+      s.query<{ payload: Record<string, unknown> }>(
+        "select payload from outbox where type = 'customers.upserted' order by id desc limit 1",
+      ),
+    );
+    expect(event!.payload).toMatchObject({ customerIds: ids, cause: "sync", created: 2, facts: 5 });
+    // Nothing changed, nothing published.
+    const [before] = await tx((s) => s.query<{ n: number }>("select count(*)::int as n from outbox"));
+    await tx((s) =>
+      upsertCustomers(s, writer, [contact("batch_1", { tags: ["批"] }), contact("batch_2")], {
+        publish: "batch",
+      }),
+    );
+    const [after] = await tx((s) => s.query<{ n: number }>("select count(*)::int as n from outbox"));
+    expect(after!.n).toBe(before!.n);
+  });
+
   it("refuses a bad identity like upsertCustomer, writing nothing", async () => {
     await expect(
       tx((s) => upsertCustomers(s, writer, [contact("ok_1"), { name: "x", phone: "not a phone" }])),

@@ -3,7 +3,13 @@ import type { Scope } from "../../../platform/db/index.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import type { CustomerInput, Writer } from "../customers.service.ts";
 import { loadFieldDefs } from "../fields.ts";
-import { type PreparedCustomer, prepareCustomer, writeCustomers } from "../ops/upsert-customers.ts";
+import {
+  analyzeCustomerTables,
+  analyzeDue,
+  type PreparedCustomer,
+  prepareCustomer,
+  writeCustomers,
+} from "../ops/upsert-customers.ts";
 import { compileMapping, type Mapping } from "./mapping.ts";
 
 /**
@@ -65,11 +71,7 @@ export async function processImport(
         continue;
       }
       n++;
-      // A bulk import grows the tables from nothing; without fresh statistics the planner keeps
-      // plans made for empty tables (hash joins over every identity). Re-analyse at 1, 4, 16, 64… batches.
-      if (Math.log2(n) % 2 === 0) {
-        for (const table of ["customers", "customer_identities"]) await platform.db.query(`analyze ${table}`);
-      }
+      if (analyzeDue(n)) await analyzeCustomerTables(platform);
       await importTuning.afterBatch?.(importId, n);
       next ??= prepare(null);
     }
@@ -225,7 +227,7 @@ async function writeBatch(
   // The set-based writer of the customers module; the import publishes one event per batch (below)
   // instead of one per fact, and lists a new customer's tags in its `customer.created` fact.
   const results = await writeCustomers(s, writer, parsed, {
-    publish: false,
+    publish: "none",
     factData: { importId },
     newTags: "created",
   });

@@ -4,7 +4,7 @@ import type { Scope } from "../../../platform/db/index.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
-import { listTags } from "../../customers/index.ts";
+import { analyzeCustomerTables, analyzeDue, listTags } from "../../customers/index.ts";
 import { applyContacts } from "../ops/apply-contact.ts";
 import { applyGroup } from "../ops/apply-group.ts";
 import { applyDepartments, applyStaff } from "../ops/apply-org.ts";
@@ -200,33 +200,57 @@ async function runContacts(
     await platform.db.tenant(tenantId, (s) => save(s, runId, cursor, progress));
   }
   const userids = cursor.userids;
-  for (;;) {
-    const chunk = cursor.chunk ?? 0;
-    const list = userids.slice(chunk * 100, chunk * 100 + 100);
-    if (list.length === 0) break;
-    const page = await client.externalContact.batchGetByUser({
+  const fetchPage = (at: Cursor) => {
+    const list = userids.slice((at.chunk ?? 0) * 100, (at.chunk ?? 0) * 100 + 100);
+    if (list.length === 0) return null;
+    const p = client.externalContact.batchGetByUser({
       userid_list: list,
       limit: 100,
-      ...(cursor.page ? { cursor: cursor.page } : {}),
+      ...(at.page ? { cursor: at.page } : {}),
     });
-    const next: Cursor = page.next_cursor
-      ? { ...cursor, page: page.next_cursor }
-      : { ...cursor, chunk: chunk + 1, page: undefined };
-    await platform.db.tenant(tenantId, async (s) => {
-      // The whole page set-based (a fixed number of statements), with its checkpoint.
-      const applied = await applyContacts(s, platform, {
-        corpId: settings.corpId,
-        items: page.external_contact_list.map((item) => ({
-          contact: item.external_contact,
-          follows: [item.follow_info],
-        })),
+    // Awaited below; this only keeps a failure while the previous page is written from being "unhandled".
+    p.catch(() => undefined);
+    return p;
+  };
+  // Pipelined: the next page is asked of WeCom while this one is written, so a page costs the
+  // longer of the two rather than their sum. Only the written page moves the checkpoint.
+  let pending = fetchPage(cursor);
+  let pages = 0;
+  try {
+    while (pending) {
+      const page = await pending;
+      pending = null;
+      const chunk = cursor.chunk ?? 0;
+      const next: Cursor = page.next_cursor
+        ? { ...cursor, page: page.next_cursor }
+        : { ...cursor, chunk: chunk + 1, page: undefined };
+      pending = fetchPage(next);
+      await platform.db.tenant(tenantId, async (s) => {
+        // The whole page set-based (a fixed number of statements), with its checkpoint. One
+        // `customers.upserted` event per page rather than one per fact (tag rules run on it).
+        const applied = await applyContacts(s, platform, {
+          corpId: settings.corpId,
+          items: page.external_contact_list.map((item) => ({
+            contact: item.external_contact,
+            follows: [item.follow_info],
+          })),
+          publish: "batch",
+        });
+        bump(progress, "relations", page.external_contact_list.length);
+        bump(progress, "customersCreated", applied.filter((r) => r.created).length);
+        bump(progress, "contactPages");
+        await save(s, runId, next, progress);
       });
-      bump(progress, "relations", page.external_contact_list.length);
-      bump(progress, "customersCreated", applied.filter((r) => r.created).length);
-      bump(progress, "contactPages");
-      await save(s, runId, next, progress);
-    });
-    Object.assign(cursor, next);
+      Object.assign(cursor, next);
+      // The sync grows these tables from nothing: keep the planner's statistics fresh.
+      if (analyzeDue(++pages)) {
+        await analyzeCustomerTables(platform);
+        for (const table of ["wecom_follows", "wecom_contacts"]) await platform.db.query(`analyze ${table}`);
+      }
+    }
+  } finally {
+    // Never leave a WeCom call running behind the job's back (its failure is the retry's business).
+    if (pending) await pending.catch(() => undefined);
   }
   await platform.db.tenant(tenantId, async (s) => {
     const [n] = await s.query<{ n: number }>("select count(*)::int as n from wecom_contacts");

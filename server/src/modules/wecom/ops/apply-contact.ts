@@ -92,11 +92,21 @@ export interface ContactItem {
  * statement each, tags mapped once, customers through `upsertCustomers`). A contact listed several
  * times (one entry per follow staff, as batch/get_by_user answers) is one contact. Idempotent:
  * applying the same answer twice changes nothing the second time (no row, fact or event).
+ * The customers' facts are on their timelines either way; `publish: "batch"` sends one event for
+ * the page instead of one per fact.
  */
 export async function applyContacts(
   scope: Scope,
   platform: Platform,
-  input: { corpId: string; items: ContactItem[] },
+  input: {
+    corpId: string;
+    items: ContactItem[];
+    /**
+     * How the customer facts are published: one domain event each (default, as for a single
+     * write), or one `customers.upserted` for the page (the full sync; see upsertCustomers).
+     */
+    publish?: "each" | "batch";
+  },
 ): Promise<Array<{ externalUserid: string; customerId: string; created: boolean }>> {
   if (input.items.length === 0) return [];
   const writer: Writer = { platform, actor: {}, cause: "sync" };
@@ -202,7 +212,7 @@ export async function applyContacts(
       ...(tags.length ? { tags } : {}),
     };
   });
-  const results = await upsertCustomers(scope, writer, inputs);
+  const results = await upsertCustomers(scope, writer, inputs, { publish: input.publish ?? "each" });
   const customerOf = new Map(exts.map((ext, i) => [ext, results[i]!]));
   // Rare in a sync (a tag taken off in WeCom since the last one): the single path, per customer.
   for (const [ext, removed] of removedIds) {
