@@ -120,7 +120,8 @@ async function syncOnce(
     const run = await runSync(url, token, "contacts");
     const seconds = (performance.now() - started) / 1000;
     const stats = await call(`${url}/api/customers/stats`, "GET", token).catch(() => ({}));
-    const customers = Number((stats as { total?: number }).total ?? Number.NaN);
+    const customers = Number((stats as { customers?: number }).customers ?? Number.NaN);
+    if (customers !== n) throw new Error(`${label}: ${customers} customers after syncing ${n} contacts`);
     console.log(
       `${label}: ${n} contacts in ${seconds.toFixed(1)} s; run ${JSON.stringify(run).slice(0, 300)}`,
     );
