@@ -53,6 +53,18 @@ test(
     await t.byTestId("customer-identities").getByText(/wm|wo/).first().waitFor({ state: "visible" });
     await t.screenshot("wecom-04-customer-360");
 
+    // 4b. The card links to the staff chat sidebar on this customer (in WeCom it opens beside the chat).
+    const sidebarHref = await wecomCard.getByTestId("customer-wecom-sidebar").first().getAttribute("href");
+    check(sidebarHref?.startsWith("/sidebar?externalUserId=") === true, `sidebar link ${sidebarHref}`);
+    await t.goto(sidebarHref ?? "/sidebar");
+    await t.byTestId("sidebar-name").getByText(nickname).waitFor({ state: "visible" });
+    // 张三 has no Siyu login here: the sidebar names the WeCom member following the customer.
+    await t
+      .byTestId("sidebar-owner")
+      .getByText(/张三|zhangsan/)
+      .waitFor({ state: "visible" });
+    await t.screenshot("wecom-04b-sidebar");
+
     // 5. And the customer list finds it by name.
     await t.goto(`/customers?q=${encodeURIComponent(nickname)}`);
     await t

@@ -43,7 +43,8 @@ export const wecomSettingsSchema = z.object({
 });
 export type WecomSettingsDto = z.infer<typeof wecomSettingsSchema>;
 
-export const wecomSyncKinds = ["all", "org", "contacts", "tags", "groups"] as const;
+/** `reconcile`: the backup channel — compares WeCom with Siyu and repairs only what differs. */
+export const wecomSyncKinds = ["all", "org", "contacts", "tags", "groups", "reconcile"] as const;
 export type WecomSyncKind = (typeof wecomSyncKinds)[number];
 
 export const wecomSyncStartSchema = z.strictObject({ kind: z.enum(wecomSyncKinds).default("all") });

@@ -98,4 +98,23 @@ describe.each(dbKinds)("every route answers garbage with a 4xx in the error shap
     expect(failures).toEqual([]);
     expect(calls).toBeGreaterThan(300);
   }, 240_000);
+
+  it("an undecodable or over-long path is a 4xx in the error shape too (API and callback URLs)", async () => {
+    for (const url of [
+      "/api/customers/%E0%A4%A",
+      `/api/customers/${"x".repeat(300)}`,
+      "/callbacks/wecom/%E0%A4%A?msg_signature=a&timestamp=1&nonce=1",
+      `/callbacks/wecom/${"t".repeat(300)}`,
+    ]) {
+      for (const method of ["GET", "POST"]) {
+        const res = await t.call(method, url, { token });
+        expect(res.statusCode, `${method} ${url.slice(0, 40)}`).toBeGreaterThanOrEqual(400);
+        expect(res.statusCode).toBeLessThan(500);
+        expect(res.json().error, `${method} ${url.slice(0, 40)}: ${res.body}`).toMatchObject({
+          code: expect.any(String),
+          message: expect.any(String),
+        });
+      }
+    }
+  });
 });

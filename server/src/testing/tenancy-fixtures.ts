@@ -68,6 +68,27 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
         [id],
       ]),
   },
+  wecom_mass_message: {
+    create: (t, token) =>
+      wecomRow(t, token, (_customerId, id) => [
+        "insert into wecom_mass_messages (id, tenant_id, name, text, target) values ($1, current_setting('app.tenant_id'), 'A 的群发', 'hi', '{}')",
+        [id],
+      ]),
+  },
+  wecom_moment: {
+    create: (t, token) =>
+      wecomRow(t, token, (_customerId, id) => [
+        "insert into wecom_moment_tasks (id, tenant_id, text) values ($1, current_setting('app.tenant_id'), 'A 的朋友圈')",
+        [id],
+      ]),
+  },
+  wecom_transfer: {
+    create: (t, token) =>
+      wecomRow(t, token, (_customerId, id) => [
+        "insert into wecom_transfers (id, tenant_id, kind, handover_userid, takeover_userid) values ($1, current_setting('app.tenant_id'), 'onjob', 'a1', 'a2')",
+        [id],
+      ]),
+  },
   customer: {
     async create(t, token) {
       const body = { name: "A 的客户", phone: `139${String(counter++).padStart(8, "0")}`, tags: ["A-only"] };
@@ -198,6 +219,7 @@ export const sampleBodies: Record<string, unknown> = {
   "PATCH /api/quick-replies/:id": { title: "B was here" },
   "POST /api/quick-replies/:id/use": {},
   "PATCH /api/quick-replies/groups/:id": { name: "B 的分组" },
+  "PUT /api/wecom/contacts/:externalUserId/remark": { userid: "zhangsan", remark: "B was here" },
 };
 
 /** Routes with path parameters that name no tenant object, and why. */

@@ -413,6 +413,7 @@ export const enUS: Messages = {
       "wecom.group_joined": "Joined a customer group",
       "wecom.group_left": "Left a customer group",
       "wecom.group_dismissed": "Customer group dismissed",
+      "wecom.relation_ended": "Relation ended (found by reconciliation)",
       "wecom.sync": "WeCom sync",
     },
     causes: { manual: "manual", rule: "rule", import: "import", merge: "merge" },
@@ -747,6 +748,7 @@ export const enUS: Messages = {
         contacts: "External contacts",
         tags: "Corp tags",
         groups: "Customer groups",
+        reconcile: "Reconcile",
       },
       statuses: { queued: "Queued", running: "Running", completed: "Completed", failed: "Failed" },
       steps: {
@@ -754,6 +756,8 @@ export const enUS: Messages = {
         tags: "Corp tags",
         contacts: "External contacts",
         groups: "Customer groups",
+        reconcile: "Reconcile relations",
+        reconcile_groups: "Reconcile groups",
       },
       step: "Step",
       progress: "Progress",
@@ -776,6 +780,10 @@ export const enUS: Messages = {
         contacts: "External contacts",
         groups: "Groups",
         groupMembers: "Group members",
+        relationsRepaired: "Relations repaired",
+        relationsClosed: "Relations closed",
+        groupsRepaired: "Groups repaired",
+        groupsDismissed: "Dismissals caught up",
       },
     },
     staff: {
@@ -860,6 +868,7 @@ export const enUS: Messages = {
     customer: {
       title: "WeCom",
       externalUserid: "External user ID",
+      openSidebar: "Chat sidebar",
       unionid: "UnionID",
       staff: "Owner staff",
       remark: "Remark",
@@ -918,6 +927,7 @@ export const enUS: Messages = {
     waiting: "Waiting for Siyu to process the callback…",
     appeared: "The customer is in Siyu",
     openCustomer: "Open customer 360",
+    openSidebar: "Open the staff chat sidebar",
     notYet: "Not there yet (the callback may have failed: see the delivery log below and the Events page)",
     contacts: "Customers in the simulator",
     remark: "Change remark",
@@ -948,6 +958,8 @@ export const enUS: Messages = {
     expired: "Expired {{n}} token(s)",
     clearFaults: "Clear all faults",
     messageMissing:
-      'The simulator cannot send a customer\'s chat message yet (that needs the chat archive); use "Change remark" to produce an edit event.',
+      'A message the customer sends opens the staff\'s chat sidebar on it (with quick-reply suggestions); WeCom sends no callback for chat messages (that needs the chat archive), so it does not reach the timeline. Use "Change remark" to produce an edit event.',
+    messagePlaceholder: "Write as the customer…",
+    sendMessage: "Send",
   },
 };

@@ -12,6 +12,7 @@ import { type Customer, getCustomer } from "../modules/customers/customers.api.t
 import { useOwnerName } from "../modules/customers/owner-names.ts";
 import { chatBridge } from "../modules/sidebar/chat-bridge.ts";
 import { SidebarReplies } from "../modules/sidebar/sidebar-replies.tsx";
+import { useCustomerWecom } from "../modules/wecom/wecom.api.ts";
 import { QueryError } from "../ui/query-error.tsx";
 
 /**
@@ -62,9 +63,20 @@ function Profile({ customer, editable }: { customer: Customer; editable: boolean
   const { t } = useTranslation();
   const ownerName = useOwnerName();
   const me = useMe();
-  const owners = customer.ownerUserIds.map((id) =>
+  const wecom = useCustomerWecom(customer.id);
+  const loginOwners = customer.ownerUserIds.map((id) =>
     id === me.data?.user.id ? me.data.user.name : ownerName(id),
   );
+  // Without a Siyu login among them, the WeCom members still following the customer are its owners.
+  const owners = loginOwners.length
+    ? loginOwners
+    : [
+        ...new Set(
+          (wecom.data?.contacts ?? []).flatMap((c) =>
+            c.follows.filter((f) => !f.endedAt).map((f) => f.staffName || f.userid),
+          ),
+        ),
+      ];
   return (
     <Card size="small" data-testid="sidebar-profile" styles={{ body: { padding: 12 } }}>
       <Flex gap={12} align="center">
@@ -96,7 +108,9 @@ function Profile({ customer, editable }: { customer: Customer; editable: boolean
           {
             key: "owner",
             label: t("sidebar.owner"),
-            children: owners.length ? owners.join("、") : t("sidebar.none"),
+            children: (
+              <span data-testid="sidebar-owner">{owners.length ? owners.join("、") : t("sidebar.none")}</span>
+            ),
           },
           { key: "source", label: t("sidebar.source"), children: customer.source ?? t("sidebar.none") },
         ]}

@@ -17,6 +17,7 @@ export {
   upsertCustomers,
 } from "./ops/upsert-customers.ts";
 export { normalizePhone, tryNormalizePhone } from "./phone.ts";
+export { renameTag } from "./rename-tag.ts";
 export { cleanTagName, ensureTags, listTags, type TagRow, tagsByIds } from "./tags.service.ts";
 /** Appends a fact to a customer's timeline (and publishes it as a domain event, same transaction). */
 export { recordCustomerEvent as appendTimeline, recordCustomerEvent } from "./timeline.ts";

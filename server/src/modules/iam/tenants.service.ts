@@ -220,3 +220,11 @@ async function seedDemo(db: Database, audit: AuditLog) {
     });
   });
 }
+
+/** The demo tenant (the first one marked `demo`), or null when this database has none. */
+export async function demoTenantId(db: Database): Promise<string | null> {
+  const [tenant] = await db.system((s) =>
+    s.query<{ id: string }>("select id from tenants where demo order by created_at, id limit 1"),
+  );
+  return tenant?.id ?? null;
+}

@@ -2,7 +2,9 @@ import { registerEncryptedColumn } from "../../platform/crypto/index.ts";
 import type { Module } from "../../platform/platform.ts";
 import { actionsSweepJob, defineWecomActions } from "./jobs/actions-sweep.job.ts";
 import { defineEventProcessing, sweepEventsJob } from "./jobs/process-event.job.ts";
+import { defineReconcileJob, reconcileCron, reconcileTenantsJob } from "./jobs/reconcile.job.ts";
 import { defineSyncJobs } from "./jobs/sync.job.ts";
+import { wireDemoTenant } from "./ops/wire-demo.ts";
 import { wecomActionRoutes } from "./routes/actions.routes.ts";
 import { wecomCallbackRoutes } from "./routes/callback.routes.ts";
 import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
@@ -19,6 +21,7 @@ export const wecomModule: Module = {
     }
     defineEventProcessing(platform);
     defineSyncJobs(platform);
+    defineReconcileJob(platform);
     defineWecomActions(platform);
   },
   routes(api, platform) {
@@ -31,9 +34,16 @@ export const wecomModule: Module = {
     await wecomCallbackRoutes(app, platform);
   },
   async started(platform) {
+    if (platform.config.role !== "worker") {
+      // The demo tenant talks to the in-app simulator; a failure here must not stop the process.
+      await wireDemoTenant(platform).catch((err: unknown) =>
+        platform.log.warn({ err }, "wiring the demo tenant to the WeCom sandbox failed"),
+      );
+    }
     if (platform.config.role !== "api") {
       // Catches event tasks whose job was lost between commit and send (a crash), every minute.
       await platform.jobs.schedule(sweepEventsJob, "* * * * *", {});
+      await platform.jobs.schedule(reconcileTenantsJob, reconcileCron, {});
       await platform.jobs.schedule(actionsSweepJob, "* * * * *", {});
     }
   },

@@ -64,6 +64,8 @@ export async function buildApp(options: AppOptions): Promise<Api> {
     }),
     trustProxy: true,
     routerOptions: { maxParamLength: 200 },
+    // Undecodable or over-long paths are refused before routing: in the one error shape too.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
   }).withTypeProvider<ZodTypeProvider>();
 
   // Every route with its config, for the cross-tenant suite and the route inventory.

@@ -54,4 +54,24 @@ describe("pg-boss driver specifics", () => {
     await q.stop(3000);
     await db.close();
   });
+
+  it("gives realtime jobs a two-minute active timeout and other queues the default", async () => {
+    const db = await openPglite(undefined);
+    await migrate(db);
+    const q = createPgBossQueue({ db });
+    q.define({ name: "fast.job", queue: "realtime", handler: async () => {} });
+    q.define({ name: "long.job", queue: "sync", handler: async () => {} });
+    await q.start();
+    const fast = await q.send("fast.job", {});
+    const long = await q.send("long.job", {});
+    const rows = await db.query<{ id: string; seconds: number }>(
+      "select id, extract(epoch from expire_in)::int as seconds from pgboss.job where id = any($1::uuid[])",
+      [[fast, long]],
+    );
+    const seconds = new Map(rows.map((r) => [r.id, Number(r.seconds)]));
+    expect(seconds.get(fast as string)).toBe(120);
+    expect(seconds.get(long as string)).toBe(15 * 60);
+    await q.stop(1000);
+    await db.close();
+  });
 });

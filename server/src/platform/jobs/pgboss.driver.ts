@@ -60,6 +60,13 @@ export interface PgBossQueueOptions {
    * Also the handler timeout. Default 15 minutes.
    */
   activeTimeoutSec?: number;
+  /**
+   * Shorter active timeouts for some queues. The realtime queue's jobs (callback processing, welcome
+   * messages) finish in seconds; a job of theirs cut off by kill -9 on PostgreSQL — where no process
+   * can tell another's jobs from its own at start — should run again within minutes, not fifteen.
+   * Default `{ realtime: 120 }`.
+   */
+  queueActiveTimeoutSec?: Partial<Record<QueueName, number>>;
   /** How often expired active jobs are recovered and old jobs archived. Default 60 s. */
   maintenanceSec?: number;
   /** How often schedules are checked. Default 10 s (pg-boss allows 1–45). */
@@ -106,6 +113,7 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue {
   const { db, log } = options;
   const pollSeconds = Math.max(0.5, (options.pollMs ?? 500) / 1000);
   const activeTimeoutSec = options.activeTimeoutSec ?? 15 * 60;
+  const queueTimeouts = options.queueActiveTimeoutSec ?? { realtime: 120 };
   const defs = new Map<string, JobDefinition<never>>();
   const lanes = new Map<QueueName, Lane>();
   const forwarders = new Set<string>();
@@ -402,7 +410,12 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue {
     async start() {
       if (started) return;
       await boss.start();
-      for (const q of queueNames) await ensureQueue(boss, q);
+      for (const q of queueNames) {
+        await ensureQueue(boss, q);
+        // The queue's own expiry wins over the default in the job insert (insertJobsSql).
+        const expire = queueTimeouts[q];
+        if (expire !== undefined) await boss.updateQueue(q, { name: q, expireInSeconds: expire });
+      }
       await ensureFetchIndex(db);
       if (options.recoverActiveOnStart) {
         const rows = await db.query(

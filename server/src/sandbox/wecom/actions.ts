@@ -154,13 +154,14 @@ export function scanContactWay(
 export function addContact(
   sandbox: WecomSandbox,
   corp: Corp,
-  args: { userid: string; customer?: CustomerInput; add_way?: number; state?: string },
+  args: { userid: string; customer?: CustomerInput; add_way?: number; state?: string; half?: boolean },
 ): AddResult {
   return add(sandbox, corp, {
     userid: args.userid,
     state: args.state ?? "",
     add_way: args.add_way ?? 2,
     ...(args.customer ? { customer: args.customer } : {}),
+    half: args.half ?? false,
   });
 }
 

@@ -20,6 +20,8 @@ export interface Member {
   status: 1 | 5;
   /** Member is in the customer-contact scope (客户联系使用范围). */
   customerContact: boolean;
+  /** userids of the member's direct leaders (WeCom's `direct_leader`, 直属上级). */
+  directLeader?: string[];
   /** Seconds; set when the member left. */
   resignedAt?: number;
 }

@@ -30,6 +30,8 @@ export interface MemberInput {
   gender?: "0" | "1" | "2";
   email?: string;
   customerContact?: boolean;
+  /** userids of the member's direct leaders (直属上级). */
+  directLeader?: readonly string[];
 }
 
 export interface CreateCorpInput {
@@ -58,8 +60,8 @@ export const welcomeCodeTtlMs = 20_000;
 export const transferWindowMs = 24 * 3600 * 1000;
 
 export const defaultMembers: MemberInput[] = [
-  { userid: "zhangsan", name: "张三", position: "客户经理" },
-  { userid: "lisi", name: "李四", position: "销售顾问" },
+  { userid: "zhangsan", name: "张三", position: "客户经理", directLeader: ["wangwu"] },
+  { userid: "lisi", name: "李四", position: "销售顾问", directLeader: ["wangwu"] },
   { userid: "wangwu", name: "王五", position: "店长" },
   { userid: "zhaoliu", name: "赵六", position: "财务", customerContact: false },
 ];
@@ -75,6 +77,7 @@ export function memberFrom(input: MemberInput): Member {
     email: input.email ?? `${input.userid}@example.com`,
     status: 1,
     customerContact: input.customerContact ?? true,
+    ...(input.directLeader?.length ? { directLeader: [...input.directLeader] } : {}),
   };
 }
 

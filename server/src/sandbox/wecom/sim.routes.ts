@@ -42,6 +42,7 @@ const member = z.object({
   gender: z.enum(["0", "1", "2"]).optional(),
   email: z.string().email().optional(),
   customerContact: z.boolean().optional(),
+  directLeader: z.array(id).max(5).optional(),
 });
 const settings = z
   .object({
@@ -104,7 +105,11 @@ const schemas = {
     })
     .strict(),
   updateMember: z
-    .object({ name: z.string().min(1).max(64).optional(), customerContact: z.boolean().optional() })
+    .object({
+      name: z.string().min(1).max(64).optional(),
+      customerContact: z.boolean().optional(),
+      directLeader: z.array(id).max(5).optional(),
+    })
     .strict(),
   seed: z
     .object({
@@ -133,6 +138,8 @@ const schemas = {
       customer: customer.optional(),
       add_way: z.number().int().min(0).max(202).optional(),
       state: z.string().max(30).optional(),
+      /** The customer added the member without verification (add_half_external_contact). */
+      half: z.boolean().optional(),
     })
     .strict(),
   relation: relation.strict(),
@@ -242,6 +249,8 @@ const schemas = {
     userid: id.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+    /** `desc`: the most recently added first (the simulator page shows the customer just added). */
+    order: z.enum(["asc", "desc"]).default("asc"),
   }),
 };
 
@@ -376,6 +385,7 @@ export function registerSimRoutes(app: FastifyInstance, sandbox: WecomSandbox): 
     const b = body(req, schemas.updateMember);
     if (b.name) m.name = b.name;
     if (b.customerContact !== undefined) m.customerContact = b.customerContact;
+    if (b.directLeader) m.directLeader = b.directLeader;
     sandbox.changed(corp);
     return m;
   });
@@ -390,9 +400,10 @@ export function registerSimRoutes(app: FastifyInstance, sandbox: WecomSandbox): 
   app.get("/corps/:corpId/contacts", async (req) => {
     const corp = corpOf(req);
     const q = parse(schemas.listQuery, req.query);
-    const source = q.userid
+    const added = q.userid
       ? (corp.followsByUser.get(q.userid) ?? []).map((f) => f.external_userid)
       : [...corp.followsByExternal.keys()];
+    const source = q.order === "desc" ? added.reverse() : added;
     const page = source.slice(q.offset, q.offset + q.limit);
     return {
       total: source.length,

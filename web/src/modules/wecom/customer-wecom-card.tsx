@@ -1,8 +1,18 @@
-import { WechatOutlined } from "@ant-design/icons";
+import { MobileOutlined, WechatOutlined } from "@ant-design/icons";
 import { Card, Descriptions, Flex, Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { formatTime } from "../../ui/format.ts";
 import { useCustomerWecom } from "./wecom.api.ts";
+
+/**
+ * The staff chat sidebar (H5) opened on one WeCom external contact, as WeCom's sidebar would; `text` is
+ * the customer's last message (the sandbox has no chat to read it from).
+ */
+export function sidebarPath(externalUserid: string, text?: string): string {
+  const path = `/sidebar?externalUserId=${encodeURIComponent(externalUserid)}`;
+  return text ? `${path}&text=${encodeURIComponent(text)}` : path;
+}
 
 /**
  * The customer's WeCom facts on the 360 page: each external contact with its follow relations (owner
@@ -32,6 +42,14 @@ export function CustomerWecomCard({ customerId }: { customerId: string }) {
           <Typography.Text copyable style={{ fontSize: 12, wordBreak: "break-all" }}>
             {c.externalUserid}
           </Typography.Text>
+          <Link
+            to={sidebarPath(c.externalUserid)}
+            target="_blank"
+            style={{ fontSize: 12, marginLeft: 12 }}
+            data-testid="customer-wecom-sidebar"
+          >
+            <MobileOutlined /> {t("wecom.customer.openSidebar")}
+          </Link>
           {c.follows.map((f) => (
             <Descriptions
               key={f.userid}

@@ -122,7 +122,10 @@ export const simApi = {
   corps: () => http.get<{ corps: SimCorp[] }>(`${sim}/corps`),
   state: (corpId: string) => http.get<SimCorpState>(`${corpPath(corpId)}/state`),
   contacts: (corpId: string) =>
-    http.get<{ total: number; contacts: SimContact[] }>(`${corpPath(corpId)}/contacts`, { limit: 50 }),
+    http.get<{ total: number; contacts: SimContact[] }>(`${corpPath(corpId)}/contacts`, {
+      limit: 50,
+      order: "desc",
+    }),
   callbacks: (corpId: string) =>
     http.get<{ total: number; deliveries: SimDelivery[] }>(`${corpPath(corpId)}/callbacks`, { limit: 50 }),
   welcomes: (corpId: string) =>

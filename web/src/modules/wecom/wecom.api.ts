@@ -51,6 +51,7 @@ export const syncSteps: Record<WecomSyncKind, string[]> = {
   tags: ["tags"],
   contacts: ["org", "contacts"],
   groups: ["groups"],
+  reconcile: ["org", "tags", "reconcile", "reconcile_groups"],
 };
 
 /**

@@ -1,4 +1,4 @@
-import { ExperimentOutlined, LinkOutlined, LoadingOutlined } from "@ant-design/icons";
+import { ExperimentOutlined, LinkOutlined, LoadingOutlined, MobileOutlined } from "@ant-design/icons";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   Alert,
@@ -26,6 +26,7 @@ import { type ReactNode, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { ApiError } from "../../api/client.ts";
+import { sidebarPath } from "../../modules/wecom/customer-wecom-card.tsx";
 import {
   connectToSimulator,
   type SimContact,
@@ -47,6 +48,7 @@ const simTime = (s: number) => new Date(s * 1000).toLocaleString();
 function CustomerAppears({ externalUserid, since }: { externalUserid: string; since: number }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
+  const [said, setSaid] = useState("");
   const contact = useQuery({
     queryKey: ["wecom", "contact", externalUserid],
     queryFn: async () => {
@@ -72,12 +74,38 @@ function CustomerAppears({ externalUserid, since }: { externalUserid: string; si
         data-testid="sim-customer-appeared"
         title={t("sandbox.appeared")}
         description={
-          <Link
-            to={`/customers/${encodeURIComponent(contact.data.customerId)}`}
-            data-testid="sim-customer-link"
-          >
-            <LinkOutlined /> {contact.data.name || externalUserid} · {t("sandbox.openCustomer")}
-          </Link>
+          <Flex gap={16} wrap>
+            <Link
+              to={`/customers/${encodeURIComponent(contact.data.customerId)}`}
+              data-testid="sim-customer-link"
+            >
+              <LinkOutlined /> {contact.data.name || externalUserid} · {t("sandbox.openCustomer")}
+            </Link>
+            {/* What the staff member sees in the WeCom chat with this customer (the sandbox has no chat). */}
+            <Link to={sidebarPath(externalUserid)} target="_blank" data-testid="sim-sidebar-link">
+              <MobileOutlined /> {t("sandbox.openSidebar")}
+            </Link>
+            {/* The customer writes: the staff's sidebar opens on that chat with the message, as in WeCom. */}
+            <Space.Compact style={{ minWidth: 280 }}>
+              <Input
+                size="small"
+                maxLength={200}
+                value={said}
+                onChange={(e) => setSaid(e.target.value)}
+                placeholder={t("sandbox.messagePlaceholder")}
+                data-testid="sim-message"
+              />
+              <Button
+                size="small"
+                type="primary"
+                disabled={!said.trim()}
+                onClick={() => window.open(sidebarPath(externalUserid, said.trim()), "_blank")}
+                data-testid="sim-message-send"
+              >
+                {t("sandbox.sendMessage")}
+              </Button>
+            </Space.Compact>
+          </Flex>
         }
       />
     );
@@ -376,6 +404,13 @@ function SimContacts({ corpId }: { corpId: string }) {
                 >
                   {t("sandbox.remark")}
                 </Button>
+                <Link
+                  to={sidebarPath(r.contact.external_userid)}
+                  target="_blank"
+                  data-testid="sim-contact-sidebar"
+                >
+                  {t("wecom.customer.openSidebar")}
+                </Link>
                 <Popconfirm
                   title={t("sandbox.leaveConfirm")}
                   onConfirm={() =>

@@ -457,6 +457,8 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
       const d = (await t.call("GET", `/api/wecom/transfers/${id}`, { token: owner })).json();
       return d.items.find((i: Json) => i.subjectId === refuser.external_userid && i.status === "refused");
     });
+    // The failure is on the refusing customer's timeline too.
+    expect(await timelineTypes(refuser.customer_id)).toContain("wecom.transfer_failed");
 
     expect((await sim("POST", "/clock/advance", { hours: 25 })).status).toBe(200);
     await t.call("POST", `/api/wecom/transfers/${id}/refresh`, { token: owner });

@@ -63,6 +63,40 @@ describe.each(dbKinds)("WeCom settings and callback route (%s)", (kind) => {
     });
   });
 
+  it("the OpenAPI document has every WeCom route with its schemas, the callback URL included", async () => {
+    const doc = (await t.call("GET", "/api/openapi.json")).json() as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: unknown;
+            parameters?: Array<{ name: string }>;
+            responses: Record<string, { content?: unknown }>;
+          }
+        >
+      >;
+    };
+    const wecomRoutes = t.app.siyuRoutes.filter(
+      (r) => (r.url.startsWith("/api/wecom") || r.url === "/api/settings/wecom") && r.method !== "HEAD",
+    );
+    expect(wecomRoutes.length).toBeGreaterThan(25);
+    for (const r of wecomRoutes) {
+      const op = doc.paths[r.url.replace(/:([A-Za-z]+)/g, "{$1}")]?.[r.method.toLowerCase()];
+      expect(op, `${r.method} ${r.url}`).toBeDefined();
+      const ok = Object.entries(op?.responses ?? {}).find(([code]) => code.startsWith("2"));
+      expect(ok?.[1].content, `${r.method} ${r.url} response schema`).toBeDefined();
+      if (r.hasBody) expect(op?.requestBody, `${r.method} ${r.url} body`).toBeDefined();
+    }
+    const callback = doc.paths["/callbacks/wecom/{tenantId}"];
+    expect(callback?.get?.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["tenantId", "msg_signature", "timestamp", "nonce", "echostr"]),
+    );
+    expect(callback?.post?.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["tenantId", "msg_signature", "timestamp", "nonce"]),
+    );
+  });
+
   it("a callback for a tenant without settings is 404 and stores nothing", async () => {
     const ev = signedEvent(corp, { Event: "change_external_contact", ChangeType: "add_external_contact" });
     const res = await t.call("POST", `/callbacks/wecom/${tenantId}?${ev.query}`, {

@@ -155,4 +155,72 @@ describe.each(dbKinds)("WeCom console views (%s)", (kind) => {
     expect(bad.json().error.code).toBeTruthy();
     expect((await t.call("GET", `/api/wecom/groups/${chatId}`)).statusCode).toBe(401);
   });
+
+  it("a half-added contact (免验证添加, not yet accepted) becomes a customer with its own timeline entry", async () => {
+    const added = await sim(`/corps/${corpId}/actions/add-contact`, {
+      userid: "lisi",
+      customer: { name: "半添加客户" },
+      half: true,
+    });
+    const ext = added.external_userid as string;
+    const contact = await waitFor("half-added contact", async () => {
+      const res = await t.call("GET", `/api/wecom/contacts/${ext}`, { token: owner });
+      return res.statusCode === 200 ? (res.json() as { customerId: string; name: string }) : undefined;
+    });
+    expect(contact).toMatchObject({
+      name: "半添加客户",
+      follows: [expect.objectContaining({ userid: "lisi" })],
+    });
+    const timeline = (
+      await t.call("GET", `/api/customers/${contact.customerId}/timeline?limit=50`, { token: owner })
+    ).json().items as Array<{ type: string }>;
+    expect(timeline.map((e) => e.type).filter((x) => x.startsWith("wecom."))).toEqual([
+      "wecom.contact_half_added",
+    ]);
+  });
+
+  it("a customer leaving a staff member alerts that member's direct leader (直属上级), at their login", async () => {
+    // The simulator's 张三 reports to 王五; both get a Siyu login (linked by e-mail at the org sync).
+    for (const who of ["wangwu", "lisi"]) {
+      const res = await t.call("POST", "/api/users", {
+        token: owner,
+        body: { email: `${who}@example.com`, password: "Agent-Passw0rd", name: who, roles: ["agent"] },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const run = await t.call("POST", "/api/wecom/sync", { token: owner, body: { kind: "org" } });
+    expect(run.statusCode).toBe(202);
+    await waitFor("org sync", async () => {
+      const runs = (await t.call("GET", "/api/wecom/sync", { token: owner })).json();
+      return (
+        runs.items.find((r: { id: string; status: string }) => r.id === run.json().id)?.status === "completed"
+      );
+    });
+    const added = await sim(`/corps/${corpId}/actions/add-contact`, {
+      userid: "zhangsan",
+      customer: { name: "要走的客户" },
+    });
+    const ext = added.external_userid as string;
+    await waitFor("contact", async () => {
+      return (await t.call("GET", `/api/wecom/contacts/${ext}`, { token: owner })).statusCode === 200;
+    });
+    await sim(`/corps/${corpId}/actions/customer-deletes-member`, {
+      userid: "zhangsan",
+      external_userid: ext,
+    });
+
+    const manager = await t.login("wangwu@example.com", "Agent-Passw0rd");
+    const alert = await waitFor("churn alert at the manager", async () => {
+      const items = (await t.call("GET", "/api/wecom/alerts", { token: manager })).json().items;
+      return items.find((a: { data: { externalUserid?: string } }) => a.data.externalUserid === ext);
+    });
+    expect(alert).toMatchObject({
+      kind: "churn",
+      recipientUserids: ["wangwu"],
+      data: { staffUserid: "zhangsan" },
+    });
+    // Another agent is not addressed and sees none of it.
+    const other = await t.login("lisi@example.com", "Agent-Passw0rd");
+    expect((await t.call("GET", "/api/wecom/alerts", { token: other })).json().items).toEqual([]);
+  });
 });

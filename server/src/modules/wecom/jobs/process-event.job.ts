@@ -9,6 +9,7 @@ import { applyContact, customerOfContact } from "../ops/apply-contact.ts";
 import { applyGroup, dismissGroup } from "../ops/apply-group.ts";
 import { ensureStaff } from "../ops/apply-org.ts";
 import { applyCorpTags, markCorpTagsDeleted } from "../ops/apply-tags.ts";
+import { type MemberVersionState, memberVersionState, memChangeList } from "../ops/group-version.ts";
 import { applyTransferFail } from "../ops/transfers.ts";
 import { requireSettings, wecomClient } from "../wecom-client.ts";
 
@@ -38,7 +39,12 @@ type Fetched =
   | { kind: "tags"; groups: CorpTagGroup[] }
   | { kind: "none" };
 
-async function fetchFor(client: WecomClient, kind: string, p: WecomEventPayload): Promise<Fetched> {
+async function fetchFor(
+  client: WecomClient,
+  kind: string,
+  p: WecomEventPayload,
+  versionState: MemberVersionState,
+): Promise<Fetched> {
   const swallowGone = async <T>(fn: () => Promise<T>): Promise<T | null> => {
     try {
       return await fn();
@@ -57,6 +63,7 @@ async function fetchFor(client: WecomClient, kind: string, p: WecomEventPayload)
       };
     case "change_external_chat.create":
     case "change_external_chat.update":
+      if (versionState === "current") return { kind: "none" };
       return {
         kind: "chat",
         chat: await swallowGone(async () => (await client.groupChat.get(str(p, "ChatId"), true)).group_chat),
@@ -188,10 +195,21 @@ async function applyEvent(
     case "change_external_chat.create":
     case "change_external_chat.update": {
       const chatId = str(p, "ChatId");
-      const chat = fetched.kind === "chat" ? fetched.chat : null;
+      // Decided again under the task's lock: another event of this chat may have applied meanwhile.
+      const state = await memberVersionState(scope, p);
+      // (Not fetched: it was current before the fetch, and whatever moved it on applies its own change.)
+      if (state === "current" || fetched.kind !== "chat") return;
+      const chat = fetched.chat;
       if (!chat) {
         await dismissGroup(scope, chatId);
         return;
+      }
+      const named = new Set(memChangeList(p));
+      if (state === "gap") {
+        platform.log.info(
+          { chatId, lastMemVer: str(p, "LastMemVer"), inboxId: task.inboxId },
+          "WeCom group member version gap: member list rebuilt from groupchat/get",
+        );
       }
       const { joined, left } = await applyGroup(scope, chat);
       for (const [members, type] of [
@@ -203,6 +221,8 @@ async function applyEvent(
             chatId,
             groupName: chat.name ?? "",
             detail: str(p, "UpdateDetail") || undefined,
+            // A change this event does not name came from a missed one.
+            ...(state === "gap" && !named.has(member) ? { foundBy: "member_version" } : {}),
           });
         }
       }
@@ -223,7 +243,7 @@ async function applyEvent(
     case "change_external_tag.delete":
     case "change_external_tag.shuffle": {
       if (fetched.kind !== "tags") return;
-      await applyCorpTags(scope, fetched.groups, { complete: true });
+      await applyCorpTags(scope, fetched.groups, { complete: true, platform });
       if (task.kind === "change_external_tag.delete")
         await markCorpTagsDeleted(scope, [str(p, "Id")].filter(Boolean));
       return;
@@ -283,9 +303,13 @@ export function defineEventProcessing(platform: Platform) {
       });
       if (task?.status !== "pending") return;
       const settings = await requireSettings(platform, tenantId);
+      const versionState =
+        task.kind === "change_external_chat.update"
+          ? await db.tenant(tenantId, (s) => memberVersionState(s, task.payload))
+          : "unknown";
       let fetched: Fetched;
       try {
-        fetched = await fetchFor(wecomClient(platform, settings), task.kind, task.payload);
+        fetched = await fetchFor(wecomClient(platform, settings), task.kind, task.payload, versionState);
       } catch (err) {
         await db
           .tenant(tenantId, (s) =>

@@ -1,27 +1,46 @@
 import type { WecomSyncKind, WecomSyncRunDto } from "@siyu/contracts";
-import type { GroupChat, WecomClient, WecomUser } from "../../../connectors/wecom/index.ts";
+import {
+  type GroupChat,
+  isWecomApiError,
+  type WecomClient,
+  type WecomUser,
+} from "../../../connectors/wecom/index.ts";
 import type { Scope } from "../../../platform/db/index.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
-import { analyzeCustomerTables, analyzeDue, listTags } from "../../customers/index.ts";
-import { applyContacts } from "../ops/apply-contact.ts";
+import { analyzeCustomerTables, analyzeDue, appendTimeline, listTags } from "../../customers/index.ts";
+import { applyContacts, customerOfContact } from "../ops/apply-contact.ts";
 import { applyGroup } from "../ops/apply-group.ts";
 import { applyDepartments, applyStaff } from "../ops/apply-org.ts";
 import { applyCorpTags } from "../ops/apply-tags.ts";
+import {
+  closeUnseenFollows,
+  dbNow,
+  differingContacts,
+  dismissUnseenGroups,
+  groupDiffers,
+  markFollowsSeen,
+  markGroupsSeen,
+} from "../ops/reconcile.ts";
 import type { WecomCorpSettings } from "../settings.service.ts";
 import { requireSettings, wecomClient } from "../wecom-client.ts";
 
 export const syncJob = "wecom.sync";
 const syncAttempts = 5;
 
-type Step = "org" | "tags" | "contacts" | "groups";
+/**
+ * `reconcile` and `reconcile_groups` walk the same WeCom lists as `contacts` and `groups` but write
+ * only what differs (the backup channel: cheap enough to run every hour).
+ */
+type Step = "org" | "tags" | "contacts" | "groups" | "reconcile" | "reconcile_groups";
 const stepsOf: Record<WecomSyncKind, Step[]> = {
   all: ["org", "tags", "contacts", "groups"],
   org: ["org"],
   tags: ["tags"],
   contacts: ["org", "contacts"],
   groups: ["groups"],
+  reconcile: ["org", "tags", "reconcile", "reconcile_groups"],
 };
 
 /**
@@ -36,6 +55,10 @@ interface Cursor {
   userids?: string[];
   chunk?: number;
   page?: string;
+  /** When the walk of the current step began (database clock): what it has not seen since is gone. */
+  since?: string;
+  /** Members WeCom reported as unlicensed: it returned none of their relations, so none are closed. */
+  unlicensed?: string[];
 }
 
 type Progress = Record<string, number>;
@@ -84,6 +107,7 @@ export async function startSync(
   tenantId: string,
   kind: WecomSyncKind,
   createdBy: string | null,
+  options: { delayMs?: number } = {},
 ): Promise<WecomSyncRunDto> {
   const run = await platform.db.tenant(tenantId, async (s) => {
     const [configured] = await s.query("select 1 from wecom_settings");
@@ -95,7 +119,11 @@ export async function startSync(
     );
     return row as RunRow;
   });
-  await platform.jobs.send(syncJob, { tenantId, runId: run.id }, { key: run.id });
+  await platform.jobs.send(
+    syncJob,
+    { tenantId, runId: run.id },
+    { key: run.id, ...(options.delayMs ? { delayMs: options.delayMs } : {}) },
+  );
   return runDto(run);
 }
 
@@ -105,6 +133,9 @@ async function save(scope: Scope, runId: string, cursor: Cursor, progress: Progr
     [runId, JSON.stringify(cursor), JSON.stringify(progress)],
   );
 }
+
+const modeOf = (step: Step | undefined) =>
+  step === "reconcile" || step === "reconcile_groups" ? "diff" : "full";
 
 const bump = (p: Progress, key: string, n = 1) => {
   p[key] = (p[key] ?? 0) + n;
@@ -146,7 +177,7 @@ async function runTags(
 ) {
   const client = wecomClient(platform, settings);
   const { tag_group } = await client.tags.list({});
-  await platform.db.tenant(tenantId, (s) => applyCorpTags(s, tag_group, { complete: true }));
+  await platform.db.tenant(tenantId, (s) => applyCorpTags(s, tag_group, { complete: true, platform }));
   // Siyu → WeCom: tags made in Siyu that WeCom does not have yet (WeCom allows 30 characters).
   const unmapped = await platform.db.tenant(tenantId, async (s) => {
     const mapped = new Set(
@@ -185,21 +216,23 @@ async function runContacts(
   runId: string,
   start: Cursor,
   progress: Progress,
+  mode: "full" | "diff",
 ) {
   const client = wecomClient(platform, settings);
   const cursor: Cursor = { ...start };
   if (!cursor.userids) {
-    const userids = await platform.db.tenant(tenantId, (s) =>
-      s.query<{ userid: string }>(
+    await platform.db.tenant(tenantId, async (s) => {
+      const userids = await s.query<{ userid: string }>(
         "select userid from wecom_staff where has_contact_permission and status = 'active' order by userid",
-      ),
-    );
-    cursor.userids = userids.map((u) => u.userid);
-    cursor.chunk = 0;
-    delete cursor.page;
-    await platform.db.tenant(tenantId, (s) => save(s, runId, cursor, progress));
+      );
+      cursor.userids = userids.map((u) => u.userid);
+      cursor.chunk = 0;
+      cursor.since = await dbNow(s);
+      delete cursor.page;
+      await save(s, runId, cursor, progress);
+    });
   }
-  const userids = cursor.userids;
+  const userids = cursor.userids ?? [];
   const fetchPage = (at: Cursor) => {
     const list = userids.slice((at.chunk ?? 0) * 100, (at.chunk ?? 0) * 100 + 100);
     if (list.length === 0) return null;
@@ -221,28 +254,37 @@ async function runContacts(
       const page = await pending;
       pending = null;
       const chunk = cursor.chunk ?? 0;
+      const unlicensed = page.fail_info?.unlicensed_userid_list ?? [];
+      const skipped = unlicensed.length
+        ? { unlicensed: [...new Set([...(cursor.unlicensed ?? []), ...unlicensed])] }
+        : {};
       const next: Cursor = page.next_cursor
-        ? { ...cursor, page: page.next_cursor }
-        : { ...cursor, chunk: chunk + 1, page: undefined };
+        ? { ...cursor, ...skipped, page: page.next_cursor }
+        : { ...cursor, ...skipped, chunk: chunk + 1, page: undefined };
       pending = fetchPage(next);
       await platform.db.tenant(tenantId, async (s) => {
-        // The whole page set-based (a fixed number of statements), with its checkpoint. One
-        // `customers.upserted` event per page rather than one per fact (tag rules run on it).
+        const items =
+          mode === "full"
+            ? page.external_contact_list
+            : await differingContacts(s, page.external_contact_list);
+        // The whole page set-based (a fixed number of statements), with its checkpoint. A full sync
+        // publishes one `customers.upserted` event per page rather than one per fact (tag rules run
+        // on it); a reconciliation's few repairs publish theirs one by one, as the callbacks they
+        // stand in for would have.
         const applied = await applyContacts(s, platform, {
           corpId: settings.corpId,
-          items: page.external_contact_list.map((item) => ({
-            contact: item.external_contact,
-            follows: [item.follow_info],
-          })),
-          publish: "batch",
+          items: items.map((item) => ({ contact: item.external_contact, follows: [item.follow_info] })),
+          publish: mode === "full" ? "batch" : "each",
         });
+        await markFollowsSeen(s, page.external_contact_list);
         bump(progress, "relations", page.external_contact_list.length);
+        if (mode === "diff") bump(progress, "relationsRepaired", items.length);
         bump(progress, "customersCreated", applied.filter((r) => r.created).length);
         bump(progress, "contactPages");
         await save(s, runId, next, progress);
       });
       Object.assign(cursor, next);
-      // The sync grows these tables from nothing: keep the planner's statistics fresh.
+      // A first sync grows these tables from nothing: keep the planner's statistics fresh.
       if (analyzeDue(++pages)) {
         await analyzeCustomerTables(platform);
         for (const table of ["wecom_follows", "wecom_contacts"]) await platform.db.query(`analyze ${table}`);
@@ -253,11 +295,20 @@ async function runContacts(
     if (pending) await pending.catch(() => undefined);
   }
   await platform.db.tenant(tenantId, async (s) => {
+    // Relations of the walked staff that neither the walk nor an event touched are gone in WeCom.
+    if (cursor.since) {
+      const unlicensed = new Set(cursor.unlicensed ?? []);
+      const walked = userids.filter((u) => !unlicensed.has(u));
+      bump(progress, "relationsClosed", await closeUnseenFollows(s, platform, walked, cursor.since));
+    }
     const [n] = await s.query<{ n: number }>("select count(*)::int as n from wecom_contacts");
     progress.contacts = n?.n ?? 0;
     await save(s, runId, { steps: cursor.steps, step: cursor.step + 1 }, progress);
   });
 }
+
+/** `groupchat/get` errcodes meaning the group is gone (not found, dismissed). */
+const goneGroupErrcodes = new Set([40050, 49008]);
 
 async function runGroups(
   platform: Platform,
@@ -266,19 +317,48 @@ async function runGroups(
   runId: string,
   start: Cursor,
   progress: Progress,
+  mode: "full" | "diff",
 ) {
   const client: WecomClient = wecomClient(platform, settings);
   const cursor: Cursor = { ...start };
+  if (!cursor.since) {
+    cursor.since = await platform.db.tenant(tenantId, async (s) => {
+      const since = await dbNow(s);
+      await save(s, runId, { ...cursor, since }, progress);
+      return since;
+    });
+  }
   for (;;) {
     const page = await client.groupChat.list({ limit: 100, ...(cursor.page ? { cursor: cursor.page } : {}) });
     const chats: Array<{ chat: GroupChat; status: number }> = [];
     for (const g of page.group_chat_list) {
-      chats.push({ chat: (await client.groupChat.get(g.chat_id, true)).group_chat, status: g.status });
+      try {
+        chats.push({ chat: (await client.groupChat.get(g.chat_id, true)).group_chat, status: g.status });
+      } catch (err) {
+        // Dismissed between list and get: left unseen, so the end of the walk dismisses it.
+        if (!(isWecomApiError(err) && goneGroupErrcodes.has(err.errcode))) throw err;
+      }
     }
     const next: Cursor = { ...cursor, page: page.next_cursor || undefined };
     await platform.db.tenant(tenantId, async (s) => {
-      for (const c of chats) await applyGroup(s, c.chat, c.status);
+      for (const c of chats) {
+        if (mode === "diff") {
+          if (!(await groupDiffers(s, c.chat, c.status))) continue;
+          const { joined, left } = await applyGroup(s, c.chat, c.status);
+          await groupTimeline(s, platform, c.chat, joined, left);
+          bump(progress, "groupsRepaired");
+        } else {
+          await applyGroup(s, c.chat, c.status);
+        }
+      }
+      await markGroupsSeen(
+        s,
+        chats.map((c) => c.chat.chat_id),
+      );
       bump(progress, "groups", chats.length);
+      if (!page.next_cursor && cursor.since) {
+        bump(progress, "groupsDismissed", (await dismissUnseenGroups(s, platform, cursor.since)).length);
+      }
       await save(
         s,
         runId,
@@ -288,6 +368,31 @@ async function runGroups(
     });
     if (!page.next_cursor) return;
     Object.assign(cursor, next);
+  }
+}
+
+/** Member changes a reconciliation found (their callbacks were missed) land on the timeline too. */
+async function groupTimeline(
+  scope: Scope,
+  platform: Platform,
+  chat: GroupChat,
+  joined: string[],
+  left: string[],
+): Promise<void> {
+  for (const [members, type] of [
+    [joined, "wecom.group_joined"],
+    [left, "wecom.group_left"],
+  ] as const) {
+    for (const member of members) {
+      const customerId = await customerOfContact(scope, member);
+      if (customerId) {
+        await appendTimeline(scope, platform.events, customerId, type, {
+          chatId: chat.chat_id,
+          groupName: chat.name ?? "",
+          foundBy: "reconciliation",
+        });
+      }
+    }
   }
 }
 
@@ -317,9 +422,9 @@ export function defineSyncJobs(platform: Platform) {
           const step = cursor.steps[cursor.step];
           if (step === "org") await runOrg(platform, tenantId, settings, runId, cursor, progress);
           else if (step === "tags") await runTags(platform, tenantId, settings, runId, cursor, progress);
-          else if (step === "contacts")
-            await runContacts(platform, tenantId, settings, runId, cursor, progress);
-          else await runGroups(platform, tenantId, settings, runId, cursor, progress);
+          else if (step === "contacts" || step === "reconcile")
+            await runContacts(platform, tenantId, settings, runId, cursor, progress, modeOf(step));
+          else await runGroups(platform, tenantId, settings, runId, cursor, progress, modeOf(step));
           const [fresh] = await db.tenant(tenantId, (s) =>
             s.query<{ cursor: Cursor }>("select cursor from wecom_sync_runs where id = $1", [runId]),
           );

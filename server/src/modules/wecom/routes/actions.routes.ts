@@ -17,6 +17,7 @@ import {
   wecomUnassignedSchema,
 } from "@siyu/contracts";
 import { z } from "zod";
+import { AppError } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Api, Platform } from "../../../platform/platform.ts";
 import { pollMassMessage, sendMassMessage } from "../jobs/mass-message.job.ts";
@@ -43,7 +44,7 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
   api.put(
     "/wecom/contacts/:externalUserId/remark",
     {
-      config: { permission: "customers.write" },
+      config: { permission: "customers.write", resource: "wecom_contact" },
       schema: {
         tags,
         params: z.object({ externalUserId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }),
@@ -202,7 +203,7 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
   api.get(
     "/wecom/mass-messages/:id",
     {
-      config: { permission: "customers.read" },
+      config: { permission: "customers.read", resource: "wecom_mass_message" },
       schema: { tags, params: idParams, response: { 200: wecomMassMessageSchema } },
     },
     async (req) => {
@@ -214,7 +215,7 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
   api.get(
     "/wecom/mass-messages/:id/recipients",
     {
-      config: { permission: "customers.read" },
+      config: { permission: "customers.read", resource: "wecom_mass_message" },
       schema: {
         tags,
         params: idParams,
@@ -231,7 +232,7 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
   api.post(
     "/wecom/mass-messages/:id/refresh",
     {
-      config: { permission: "customers.write" },
+      config: { permission: "customers.write", resource: "wecom_mass_message" },
       schema: { tags, params: idParams, response: { 202: wecomMassMessageSchema } },
     },
     async (req, reply) => {
@@ -306,7 +307,7 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
   api.get(
     "/wecom/moments/:id",
     {
-      config: { permission: "customers.read" },
+      config: { permission: "customers.read", resource: "wecom_moment" },
       schema: { tags, params: idParams, response: { 200: wecomMomentSchema } },
     },
     async (req) => {
@@ -329,7 +330,12 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
     async (req) => {
       const auth = req.caller();
       requireManager(auth);
-      const client = await tenantClient(platform, auth.tenantId);
+      // Nothing can be waiting for a tenant that has not connected WeCom: an empty list, not an error.
+      const client = await tenantClient(platform, auth.tenantId).catch((err: unknown) => {
+        if (err instanceof AppError && err.code === "wecom_not_configured") return null;
+        throw err;
+      });
+      if (!client) return { items: [], nextCursor: null };
       const info: Array<{ handover_userid: string; external_userid: string; dimission_time: number }> = [];
       try {
         for await (const i of client.transfer.iterateUnassigned(1000)) {
@@ -422,7 +428,7 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
   api.get(
     "/wecom/transfers/:id",
     {
-      config: { permission: "customers.read" },
+      config: { permission: "customers.read", resource: "wecom_transfer" },
       schema: { tags, params: idParams, response: { 200: wecomTransferDetailSchema } },
     },
     async (req) => {
@@ -434,7 +440,7 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
   api.post(
     "/wecom/transfers/:id/refresh",
     {
-      config: { permission: "customers.write" },
+      config: { permission: "customers.write", resource: "wecom_transfer" },
       schema: { tags, params: idParams, response: { 202: wecomTransferDetailSchema } },
     },
     async (req, reply) => {

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
 import { MsgCryptError } from "../../../connectors/shared/wx-msg-crypt.ts";
 import {
   maxCallbackXmlBytes,
@@ -14,6 +15,38 @@ import { type CallbackSettings, callbackSettings, callbackSettingsAge } from "..
 import type { WecomCorpSettings } from "../settings.service.ts";
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,100}$/;
+
+/**
+ * Documentation of the callback URL in the OpenAPI document. Loose on purpose: the handler reads the
+ * raw query itself (WeCom's base64 values keep their `+`) and answers each bad part with its own 4xx.
+ */
+const signedQuery = {
+  msg_signature: z
+    .string()
+    .optional()
+    .describe("SHA1 signature of token, timestamp, nonce and the ciphertext"),
+  timestamp: z.string().optional().describe("Unix seconds; POSTs outside the tolerance are refused"),
+  nonce: z.string().optional(),
+};
+const callbackDocs = {
+  tags: ["wecom"],
+  params: z.object({ tenantId: z.string().describe("The tenant whose WeCom settings sign the callback") }),
+} as const;
+const verifySchema = {
+  ...callbackDocs,
+  summary: "WeCom callback URL verification",
+  description: "Answers the decrypted `echostr` as bare text/plain (protocols/wecom.md §1.3).",
+  querystring: z.object({ ...signedQuery, echostr: z.string().optional().describe("Encrypted echo string") }),
+};
+const deliverySchema = {
+  ...callbackDocs,
+  summary: "WeCom event delivery",
+  description:
+    "Body: WeCom's XML envelope `<xml><ToUserName/><Encrypt/><AgentID/></xml>` (at most 64 KiB, no DTD or " +
+    "entities). Verified, decrypted and stored in the inbox before the empty 200; a bad signature is 401, " +
+    "any other bad part 400, an unknown tenant 404, and nothing is stored.",
+  querystring: z.object(signedQuery),
+};
 
 /**
  * The raw query, each value decoded with decodeURIComponent only: WeCom's echostr and signatures are
@@ -126,7 +159,7 @@ export async function wecomCallbackRoutes(app: Api, platform: Platform) {
 
     cb.get(
       "/callbacks/wecom/:tenantId",
-      { config: { public: true }, schema: { hide: true } },
+      { config: { public: true }, schema: verifySchema },
       async (req: FastifyRequest, reply: FastifyReply) => {
         await settingsOf(req);
         const q = rawQuery(req.raw.url ?? "");
@@ -142,7 +175,7 @@ export async function wecomCallbackRoutes(app: Api, platform: Platform) {
 
     cb.post(
       "/callbacks/wecom/:tenantId",
-      { config: { public: true }, bodyLimit: maxCallbackXmlBytes, schema: { hide: true } },
+      { config: { public: true }, bodyLimit: maxCallbackXmlBytes, schema: deliverySchema },
       async (req: FastifyRequest, reply: FastifyReply) => {
         await settingsOf(req);
         const q = rawQuery(req.raw.url ?? "");

@@ -261,6 +261,26 @@ describe("WeCom simulator over HTTP: tokens, paging, validation, faults", () => 
     ).toBe(0);
   });
 
+  it("lists contacts newest first on request, and gives members their direct leaders", async () => {
+    const { corp, api } = await corpWithToken(b, {
+      members: [
+        { userid: "boss", name: "店长" },
+        { userid: "seller", name: "导购", directLeader: ["boss"] },
+      ],
+    });
+    const added: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await b.sim("POST", `/corps/${corp.corpId}/actions/add-contact`, { userid: "seller" });
+      added.push(r.json.external_userid as string);
+    }
+    const newest = await b.sim("GET", `/corps/${corp.corpId}/contacts?order=desc&limit=2`);
+    const ids = (newest.json.contacts as Array<{ external_userid: string }>).map((c) => c.external_userid);
+    expect(ids).toEqual([added[2], added[1]]);
+    expect((await b.sim("GET", `/corps/${corp.corpId}/contacts?order=sideways`)).status).toBe(400);
+    expect((await api("user/get?userid=seller")).json.direct_leader).toEqual(["boss"]);
+    expect((await api("user/get?userid=boss")).json.direct_leader).toEqual([]);
+  });
+
   it("answers bad sim input with 4xx JSON errors", async () => {
     const r1 = await b.sim("POST", "/corps", {
       callback: { url: "not a url", token: "t", encodingAesKey: "short" },

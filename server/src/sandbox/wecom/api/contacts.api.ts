@@ -27,7 +27,7 @@ function memberJson(m: Member): Json {
     gender: m.gender,
     email: m.email,
     is_leader_in_dept: m.department.map(() => 0),
-    direct_leader: [],
+    direct_leader: m.directLeader ?? [],
     avatar: `https://wework.qpic.cn/wwhead/${m.userid}/0`,
     thumb_avatar: `https://wework.qpic.cn/wwhead/${m.userid}/100`,
     telephone: "",
