@@ -8,7 +8,8 @@
 // PGlite always; PostgreSQL (+ BullMQ when REDIS_URL is set) when DATABASE_URL is set.
 // Run alone: `node --import tsx bench/wecom-sync.bench.ts`, or `npm run bench wecom-sync`.
 // WECOM_SYNC_BENCH_CONTACTS (default 100000), WECOM_SYNC_BENCH_LIMITED_CONTACTS (default 30000),
-// WECOM_SYNC_BENCH_LIMIT (calls/min, default 600) change the sizes.
+// WECOM_SYNC_BENCH_LIMIT (calls/min, default 600) change the sizes; WECOM_SYNC_BENCH_PGLITE_CONTACTS
+// (default: the same) the first case's size on PGlite.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +21,8 @@ import { freePort, spawnServer, stopServer } from "./servers.ts";
 
 const contacts = Number(process.env.WECOM_SYNC_BENCH_CONTACTS ?? 100_000);
 const limitedContacts = Number(process.env.WECOM_SYNC_BENCH_LIMITED_CONTACTS ?? 30_000);
+/** PGlite runs everything on the event loop of one process: a smaller size keeps the run short. */
+const pgliteContacts = Number(process.env.WECOM_SYNC_BENCH_PGLITE_CONTACTS ?? contacts);
 const limitPerMinute = Number(process.env.WECOM_SYNC_BENCH_LIMIT ?? 600);
 const staffCount = 50;
 const adminEmail = "bench@siyu.local";
@@ -45,12 +48,17 @@ interface SyncFigures {
   customers: number;
 }
 
+/** A database for one Siyu: PGlite in its data dir, or a fresh PostgreSQL database (dropped after). */
+type DatabaseFor = () => Promise<{ env: Record<string, string>; drop: () => Promise<void> }>;
+
 async function syncOnce(
   label: string,
   n: number,
-  env: Record<string, string>,
+  database: DatabaseFor,
   limit: number | null,
 ): Promise<SyncFigures> {
+  // Each Siyu gets its own database: its data dir (and master key) is new every time.
+  const { env, drop } = await database();
   const sim = await startWecomSandbox({ port: 0, host: "127.0.0.1" });
   const dir = mkdtempSync(join(tmpdir(), "siyu-bench-sync-"));
   const port = await freePort();
@@ -112,7 +120,8 @@ async function syncOnce(
     const run = await runSync(url, token, "contacts");
     const seconds = (performance.now() - started) / 1000;
     const stats = await call(`${url}/api/customers/stats`, "GET", token).catch(() => ({}));
-    const customers = Number((stats as { total?: number }).total ?? Number.NaN);
+    const customers = Number((stats as { customers?: number }).customers ?? Number.NaN);
+    if (customers !== n) throw new Error(`${label}: ${customers} customers after syncing ${n} contacts`);
     console.log(
       `${label}: ${n} contacts in ${seconds.toFixed(1)} s; run ${JSON.stringify(run).slice(0, 300)}`,
     );
@@ -121,6 +130,7 @@ async function syncOnce(
     await stopServer(server.child);
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
+    await drop();
   }
 }
 
@@ -140,10 +150,16 @@ async function runSync(url: string, token: string, kind: string): Promise<Record
 
 async function measure(
   label: string,
-  env: Record<string, string>,
+  contacts: number,
+  database: DatabaseFor,
 ): Promise<{ figures: Figure[]; ratios: Ratio[] }> {
-  const free = await syncOnce(`${label}, generous limits`, contacts, env, null);
-  const limited = await syncOnce(`${label}, ${limitPerMinute}/min`, limitedContacts, env, limitPerMinute);
+  const free = await syncOnce(`${label}, generous limits`, contacts, database, null);
+  const limited = await syncOnce(
+    `${label}, ${limitPerMinute}/min`,
+    limitedContacts,
+    database,
+    limitPerMinute,
+  );
   const ceiling = (limitPerMinute * 100) / 60;
   return {
     figures: [
@@ -191,23 +207,27 @@ export async function run(): Promise<BenchResult> {
     figures.push(...r.figures);
     ratios.push(...r.ratios);
   };
-  add(await measure("PGlite", { DATABASE_URL: "", REDIS_URL: "" }));
-  const pg = await freshPostgres("bench_wecom_sync");
-  if (pg) {
-    try {
-      add(
-        await measure(process.env.REDIS_URL ? "PostgreSQL + BullMQ" : "PostgreSQL", { DATABASE_URL: pg.url }),
-      );
-    } finally {
-      await pg.drop();
-    }
+  add(
+    await measure("PGlite", pgliteContacts, async () => ({
+      env: { DATABASE_URL: "", REDIS_URL: "" },
+      drop: async () => undefined,
+    })),
+  );
+  if (process.env.DATABASE_URL) {
+    add(
+      await measure(process.env.REDIS_URL ? "PostgreSQL + BullMQ" : "PostgreSQL", contacts, async () => {
+        const pg = await freshPostgres("bench_wecom_sync");
+        if (!pg) throw new Error("DATABASE_URL is set but no database could be made");
+        return { env: { DATABASE_URL: pg.url }, drop: () => pg.drop() };
+      }),
+    );
   }
   return {
     name: "wecom-sync",
     figures,
     ratios,
     notes:
-      `${contacts} external contacts over ${staffCount} staff in the WeCom simulator (standalone, same machine); ` +
+      `${contacts} external contacts (PGlite: ${pgliteContacts}) over ${staffCount} staff in the WeCom simulator (standalone, same machine); ` +
       "each contact goes through identity resolution into a customer with its follow relation. Timed from " +
       "POST /api/wecom/sync to the run's `completed`.",
   };

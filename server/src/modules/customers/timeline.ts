@@ -24,6 +24,48 @@ export async function recordCustomerEvent(
   });
 }
 
+/** One fact about one customer, for `recordCustomerEvents`. */
+export interface CustomerFact {
+  customerId: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Many facts at once (bulk writers): the timeline rows with one insert and, when `publish` is set,
+ * the same facts as domain events with one outbox insert — what `recordCustomerEvent` writes for
+ * each, in the given order, in two statements instead of two per fact.
+ */
+export async function recordCustomerEvents(
+  scope: Scope,
+  events: EventBus,
+  facts: CustomerFact[],
+  options: { publish: boolean },
+): Promise<void> {
+  if (facts.length === 0) return;
+  await scope.query(
+    `insert into customer_events (tenant_id, customer_id, type, data)
+     select $1, c, t, d::jsonb from unnest($2::text[], $3::text[], $4::text[]) with ordinality as x(c, t, d, o)
+      order by o`,
+    [
+      scope.tenantId,
+      facts.map((f) => f.customerId),
+      facts.map((f) => f.type),
+      facts.map((f) => JSON.stringify(f.data)),
+    ],
+  );
+  if (!options.publish) return;
+  await events.publishMany(
+    scope,
+    facts.map((f) => ({
+      type: f.type,
+      aggregateType: "customer",
+      aggregateId: f.customerId,
+      payload: { customerId: f.customerId, ...f.data },
+    })),
+  );
+}
+
 export async function listTimeline(
   scope: Scope,
   customerId: string,

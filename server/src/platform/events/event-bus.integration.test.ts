@@ -64,6 +64,33 @@ describe.each(worlds)("event bus on %s with %s", (kind, queueKind) => {
     expect(processed).toEqual([{ subscriber: "a" }, { subscriber: "b" }]);
   });
 
+  it("publishMany stores many events with one statement, in order, each delivered once", async () => {
+    const { db, tenantId } = await boot();
+    bus.subscribe({ name: "a", events: ["*"], handler: record("a") });
+    await run();
+    await db.tenant(tenantId, (s) =>
+      bus.publishMany(
+        s,
+        [3, 1, 2].map((n) => ({
+          type: "customer.updated",
+          aggregateType: "customer",
+          aggregateId: `cus_${n}`,
+          payload: { n },
+        })),
+      ),
+    );
+    const rows = await db.query<{ event_id: string; aggregate_id: string; tenant_id: string }>(
+      "select event_id, aggregate_id, tenant_id from outbox order by id",
+    );
+    expect(rows.map((r) => r.aggregate_id)).toEqual(["cus_3", "cus_1", "cus_2"]);
+    expect(new Set(rows.map((r) => r.tenant_id))).toEqual(new Set([tenantId]));
+    await waitFor(async () => (await effects(db, "a")).length === 3);
+    expect(new Set(await effects(db, "a"))).toEqual(new Set(rows.map((r) => r.event_id)));
+    await expect(
+      db.system((s) => bus.publishMany(s, [{ type: "x", aggregateType: "y", aggregateId: "z" }])),
+    ).rejects.toThrow(/without a tenant/);
+  });
+
   it("delivers nothing for a rolled-back transaction", async () => {
     const { db, tenantId } = await boot();
     bus.subscribe({ name: "a", events: ["*"], handler: record("a") });

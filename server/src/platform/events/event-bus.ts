@@ -5,7 +5,14 @@ import { queueNames } from "../jobs/jobs.ts";
 import type { Logger } from "../logger.ts";
 import { type DeliveryJob, deliver, deliverJobName, deliveryKey, wants } from "./delivery.ts";
 import type { DomainEvent, EventBus, NewEvent, Subscriber } from "./events.ts";
-import { claimPending, insertEvent, markDispatched, type OutboxEvent, releaseClaim } from "./outbox.ts";
+import {
+  claimPending,
+  insertEvent,
+  insertEvents,
+  markDispatched,
+  type OutboxEvent,
+  releaseClaim,
+} from "./outbox.ts";
 import { pruneEvents } from "./prune.ts";
 
 export interface EventBusOptions {
@@ -169,6 +176,24 @@ export function createEventBus(options: EventBusOptions): EventBus {
       scope.onCommit(wake);
       const { seq, ...event } = stored;
       return event as DomainEvent<P>;
+    },
+
+    async publishMany(scope: Scope, events: NewEvent[]): Promise<void> {
+      if (events.length === 0) return;
+      const tenantId = scope.tenantId;
+      if (!tenantId) throw new Error(`events ${events[0]?.type} published from a scope without a tenant`);
+      await insertEvents(
+        scope,
+        events.map((e) => ({
+          id: newId("evt"),
+          tenantId,
+          type: e.type,
+          aggregateType: e.aggregateType,
+          aggregateId: e.aggregateId,
+          payload: e.payload ?? {},
+        })),
+      );
+      scope.onCommit(wake);
     },
 
     subscribe(subscriber) {

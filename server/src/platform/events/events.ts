@@ -46,6 +46,8 @@ export interface Subscriber {
 
 export interface EventBus {
   publish<P extends Record<string, unknown>>(scope: Scope, event: NewEvent<P>): Promise<DomainEvent<P>>;
+  /** Many events in one statement (bulk writers), in order; same guarantees as `publish`. */
+  publishMany(scope: Scope, events: NewEvent[]): Promise<void>;
   subscribe(subscriber: Subscriber): void;
   /** Moves pending outbox rows to delivery jobs now; returns how many rows it moved. */
   dispatchPending(): Promise<number>;

@@ -44,6 +44,26 @@ export async function insertEvent(scope: Scope, e: Omit<DomainEvent, "at">): Pro
   return toEvent(row);
 }
 
+/** Many events with one statement, in the given order (their outbox sequence follows it). */
+export async function insertEvents(scope: Scope, events: Array<Omit<DomainEvent, "at">>): Promise<void> {
+  if (events.length === 0) return;
+  await scope.query(
+    `insert into outbox (event_id, tenant_id, type, aggregate_type, aggregate_id, payload)
+     select e, t, ty, a, ai, p::jsonb
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         with ordinality as x(e, t, ty, a, ai, p, o)
+      order by o`,
+    [
+      events.map((e) => e.id),
+      events.map((e) => e.tenantId),
+      events.map((e) => e.type),
+      events.map((e) => e.aggregateType),
+      events.map((e) => e.aggregateId),
+      events.map((e) => JSON.stringify(e.payload)),
+    ],
+  );
+}
+
 /**
  * Takes a lease on up to `limit` undispatched rows nobody else holds, oldest first. SKIP LOCKED
  * keeps concurrent dispatchers (other processes) on disjoint rows; the lease keeps them apart after

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds } from "../../../testing/databases.ts";
+import { upsertCustomers } from "../index.ts";
 
 async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
@@ -26,6 +27,33 @@ describe.each(dbKinds)("tag rules and segments through the API (%s)", (kind) => 
     ((await t.call("GET", `/api/customers/${id}`, { token })).json().tags as Array<{ name: string }>)
       .map((x) => x.name)
       .sort();
+
+  it('a bulk write with publish "batch" (a sync page) runs the rules over the customers it changed', async () => {
+    const rule = await t.call("POST", "/api/tag-rules", {
+      token,
+      body: { name: "批量", tag: "批量规则", expression: 'tag("批量来源")' },
+    });
+    expect(rule.statusCode).toBe(201);
+    const { platform } = t.siyu;
+    const [tenant] = await platform.db.query<{ id: string }>(
+      "select id from tenants order by created_at limit 1",
+    );
+    const [r] = await platform.db.tenant(tenant!.id, (s) =>
+      upsertCustomers(
+        s,
+        { platform, actor: {}, cause: "sync" },
+        [{ name: "批量客户", identities: [{ type: "unionid", value: "u_rules_batch" }], tags: ["批量来源"] }],
+        { publish: "batch" },
+      ),
+    );
+    expect(
+      await eventually(
+        () => tagsOf(r!.id),
+        (v) => v.includes("批量规则"),
+      ),
+    ).toEqual(["批量来源", "批量规则"]);
+    await t.call("DELETE", `/api/tag-rules/${rule.json().id}`, { token });
+  });
 
   it("a rule tags existing matches when saved, then follows later changes both ways, with its cause", async () => {
     const sh = (

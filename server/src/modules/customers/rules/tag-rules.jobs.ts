@@ -1,5 +1,6 @@
 import type { Platform } from "../../../platform/platform.ts";
 import type { Writer } from "../customers.service.ts";
+import { customersUpserted } from "../ops/upsert-customers.ts";
 import { evaluateRuleFor, listRules, runRule } from "./tag-rules.service.ts";
 
 const systemWriter = (platform: Platform): Writer => ({
@@ -23,8 +24,9 @@ export function defineTagRuleJobs(platform: Platform) {
     // Events of one customer in order, so a tag added then removed ends up removed.
     ordered: true,
     async handler(event, scope) {
-      if (event.type === "customers.imported") {
-        // A bulk import publishes one event per batch; run the rules over exactly its customers.
+      if (event.type === "customers.imported" || event.type === customersUpserted) {
+        // Bulk writers (the import, syncs) publish one event per batch; run the rules over exactly
+        // its customers.
         const ids = Array.isArray(event.payload.customerIds) ? (event.payload.customerIds as string[]) : [];
         if (ids.length === 0) return;
         for (const rule of await listRules(scope, true)) {

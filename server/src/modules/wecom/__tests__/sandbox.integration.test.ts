@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StandaloneWecomSandbox, startWecomSandbox } from "../../../sandbox/wecom/index.ts";
 import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds } from "../../../testing/databases.ts";
+import { applyContacts, type ContactItem } from "../ops/apply-contact.ts";
 
 const token = "SandboxToken42";
 const encodingAesKey = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut";
@@ -144,6 +145,94 @@ describe.each(dbKinds)("WeCom sync and callbacks against the sandbox (%s)", (kin
       mine.json().items.filter((c: { ownerUserIds: string[] }) => c.ownerUserIds.includes(agentUserId)),
     ).toHaveLength(100);
   }, 150_000);
+
+  it("a second full contacts sync changes nothing: no row, fact or event", async () => {
+    const count = async () =>
+      (
+        await t.siyu.platform.db.query<{
+          events: number;
+          outbox: number;
+          customers: number;
+          follows: string;
+        }>(
+          `select (select count(*)::int from customer_events) as events, (select count(*)::int from outbox) as outbox,
+                  (select count(*)::int from customers) as customers,
+                  (select max(updated_at)::text from wecom_follows) as follows`,
+        )
+      )[0];
+    const before = await count();
+    const started = await t.call("POST", "/api/wecom/sync", { token: owner, body: { kind: "contacts" } });
+    const runId = started.json().id as string;
+    const run = await waitFor("second sync", async () => {
+      const list = (await t.call("GET", "/api/wecom/sync", { token: owner })).json();
+      const r = list.items.find((x: { id: string }) => x.id === runId);
+      return r?.status === "completed" || r?.status === "failed" ? r : undefined;
+    });
+    expect(run.status).toBe("completed");
+    expect(run.progress).toMatchObject({ relations: 500, contacts: 500 });
+    expect(run.progress.customersCreated ?? 0).toBe(0);
+    expect(await count()).toEqual(before);
+  }, 120_000);
+
+  it("a page applied set-based: one contact under two staff, a unionid shared by two contacts, tags both ways", async () => {
+    const { platform } = t.siyu;
+    const page = (tags: string[]): ContactItem[] => [
+      {
+        contact: { external_userid: "wm_page_a", name: "页客户", type: 1, unionid: "u_page" },
+        follows: [
+          {
+            userid: "zhangsan",
+            createtime: 1700000000,
+            tags: tags.map((n) => ({ tag_id: `et_${n}`, tag_name: n, type: 1 })),
+          },
+        ],
+      },
+      {
+        contact: { external_userid: "wm_page_a", name: "页客户", type: 1, unionid: "u_page" },
+        follows: [{ userid: "lisi", createtime: 1700000001 }],
+      },
+      // Another external id of the same WeChat user.
+      { contact: { external_userid: "wm_page_b", name: "", type: 1, unionid: "u_page" }, follows: [] },
+      { contact: { external_userid: "wm_page_c", name: "别人", type: 1 }, follows: [] },
+    ];
+    const apply = (items: ContactItem[]) =>
+      platform.db.tenant(tenantId, (s) => applyContacts(s, platform, { corpId, items }));
+    const first = await apply(page(["页标签1", "页标签2"]));
+    expect(first.map((r) => r.externalUserid)).toEqual(["wm_page_a", "wm_page_b", "wm_page_c"]);
+    expect(first[0]!.customerId).toBe(first[1]!.customerId);
+    expect(first.map((r) => r.created)).toEqual([true, false, true]);
+    const id = first[0]!.customerId;
+    const show = async () => (await t.call("GET", `/api/customers/${id}`, { token: owner })).json();
+    const c = await show();
+    expect(c.name).toBe("页客户");
+    expect(c.ownerUserIds).toEqual([agentUserId]);
+    expect(c.tags.map((x: { name: string }) => x.name).sort()).toEqual(["页标签1", "页标签2"]);
+    const follows = await t.siyu.platform.db.query<{ userid: string }>(
+      "select userid from wecom_follows where external_userid = 'wm_page_a' order by userid",
+    );
+    expect(follows.map((f) => f.userid)).toEqual(["lisi", "zhangsan"]);
+    const contacts = await t.siyu.platform.db.query<{ external_userid: string; customer_id: string }>(
+      "select external_userid, customer_id from wecom_contacts where external_userid like 'wm_page_%' order by 1",
+    );
+    expect(contacts.map((r) => r.customer_id)).toEqual([id, id, first[2]!.customerId]);
+
+    const facts = () =>
+      t.siyu.platform.db.query<{ type: string; data: Record<string, unknown> }>(
+        "select type, data from customer_events where customer_id = $1 order by id",
+        [id],
+      );
+    const before = await facts();
+    await apply(page(["页标签1", "页标签2"]));
+    expect(await facts()).toEqual(before);
+
+    // A tag taken off in WeCom is taken off in Siyu (cause sync: not sent back).
+    await apply(page(["页标签1"]));
+    expect((await show()).tags.map((x: { name: string }) => x.name)).toEqual(["页标签1"]);
+    const added = (await facts()).slice(before.length);
+    expect(added.map((f) => [f.type, f.data.tag, f.data.cause])).toEqual([
+      ["customer.tag_removed", "页标签2", "sync"],
+    ]);
+  });
 
   it("a customer scanning a contact way arrives by encrypted callback and becomes a customer owned by the staff's login", async () => {
     const scan = await sim("POST", `/corps/${corpId}/actions/add-contact`, {

@@ -9,8 +9,8 @@ import type { Scope } from "../../../platform/db/index.ts";
 import { AppError } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
-import { appendTimeline, listTags } from "../../customers/index.ts";
-import { applyContact, customerOfContact } from "../ops/apply-contact.ts";
+import { analyzeCustomerTables, analyzeDue, appendTimeline, listTags } from "../../customers/index.ts";
+import { applyContacts, customerOfContact } from "../ops/apply-contact.ts";
 import { applyGroup } from "../ops/apply-group.ts";
 import { applyDepartments, applyStaff } from "../ops/apply-org.ts";
 import { applyCorpTags } from "../ops/apply-tags.ts";
@@ -233,40 +233,66 @@ async function runContacts(
     });
   }
   const userids = cursor.userids ?? [];
-  for (;;) {
-    const chunk = cursor.chunk ?? 0;
-    const list = userids.slice(chunk * 100, chunk * 100 + 100);
-    if (list.length === 0) break;
-    const page = await client.externalContact.batchGetByUser({
+  const fetchPage = (at: Cursor) => {
+    const list = userids.slice((at.chunk ?? 0) * 100, (at.chunk ?? 0) * 100 + 100);
+    if (list.length === 0) return null;
+    const p = client.externalContact.batchGetByUser({
       userid_list: list,
       limit: 100,
-      ...(cursor.page ? { cursor: cursor.page } : {}),
+      ...(at.page ? { cursor: at.page } : {}),
     });
-    const unlicensed = page.fail_info?.unlicensed_userid_list ?? [];
-    const skipped = unlicensed.length
-      ? { unlicensed: [...new Set([...(cursor.unlicensed ?? []), ...unlicensed])] }
-      : {};
-    const next: Cursor = page.next_cursor
-      ? { ...cursor, ...skipped, page: page.next_cursor }
-      : { ...cursor, ...skipped, chunk: chunk + 1, page: undefined };
-    await platform.db.tenant(tenantId, async (s) => {
-      const items =
-        mode === "full" ? page.external_contact_list : await differingContacts(s, page.external_contact_list);
-      for (const item of items) {
-        const r = await applyContact(s, platform, {
+    // Awaited below; this only keeps a failure while the previous page is written from being "unhandled".
+    p.catch(() => undefined);
+    return p;
+  };
+  // Pipelined: the next page is asked of WeCom while this one is written, so a page costs the
+  // longer of the two rather than their sum. Only the written page moves the checkpoint.
+  let pending = fetchPage(cursor);
+  let pages = 0;
+  try {
+    while (pending) {
+      const page = await pending;
+      pending = null;
+      const chunk = cursor.chunk ?? 0;
+      const unlicensed = page.fail_info?.unlicensed_userid_list ?? [];
+      const skipped = unlicensed.length
+        ? { unlicensed: [...new Set([...(cursor.unlicensed ?? []), ...unlicensed])] }
+        : {};
+      const next: Cursor = page.next_cursor
+        ? { ...cursor, ...skipped, page: page.next_cursor }
+        : { ...cursor, ...skipped, chunk: chunk + 1, page: undefined };
+      pending = fetchPage(next);
+      await platform.db.tenant(tenantId, async (s) => {
+        const items =
+          mode === "full"
+            ? page.external_contact_list
+            : await differingContacts(s, page.external_contact_list);
+        // The whole page set-based (a fixed number of statements), with its checkpoint. A full sync
+        // publishes one `customers.upserted` event per page rather than one per fact (tag rules run
+        // on it); a reconciliation's few repairs publish theirs one by one, as the callbacks they
+        // stand in for would have.
+        const applied = await applyContacts(s, platform, {
           corpId: settings.corpId,
-          contact: item.external_contact,
-          follows: [item.follow_info],
+          items: items.map((item) => ({ contact: item.external_contact, follows: [item.follow_info] })),
+          publish: mode === "full" ? "batch" : "each",
         });
-        if (r.created) bump(progress, "customersCreated");
+        await markFollowsSeen(s, page.external_contact_list);
+        bump(progress, "relations", page.external_contact_list.length);
+        if (mode === "diff") bump(progress, "relationsRepaired", items.length);
+        bump(progress, "customersCreated", applied.filter((r) => r.created).length);
+        bump(progress, "contactPages");
+        await save(s, runId, next, progress);
+      });
+      Object.assign(cursor, next);
+      // A first sync grows these tables from nothing: keep the planner's statistics fresh.
+      if (analyzeDue(++pages)) {
+        await analyzeCustomerTables(platform);
+        for (const table of ["wecom_follows", "wecom_contacts"]) await platform.db.query(`analyze ${table}`);
       }
-      await markFollowsSeen(s, page.external_contact_list);
-      bump(progress, "relations", page.external_contact_list.length);
-      if (mode === "diff") bump(progress, "relationsRepaired", items.length);
-      bump(progress, "contactPages");
-      await save(s, runId, next, progress);
-    });
-    Object.assign(cursor, next);
+    }
+  } finally {
+    // Never leave a WeCom call running behind the job's back (its failure is the retry's business).
+    if (pending) await pending.catch(() => undefined);
   }
   await platform.db.tenant(tenantId, async (s) => {
     // Relations of the walked staff that neither the walk nor an event touched are gone in WeCom.
