@@ -100,7 +100,10 @@ test(
     await t.byTestId("wecom-sync-start").click();
     const res = await started;
     check(res.status() === 202, `POST /api/wecom/sync answered ${res.status()}`);
-    const firstRow = t.byTestId("wecom-sync-runs").locator("tbody tr.ant-table-row").first();
+    // The row of this run (by its id): the demo tenant's first sync is in the table too, and the list
+    // may not have refreshed yet when the answer arrives.
+    const runId = ((await res.json()) as { id: string }).id;
+    const firstRow = t.byTestId("wecom-sync-runs").locator(`tbody tr[data-row-key="${runId}"]`);
     await firstRow.waitFor({ state: "visible" });
     await firstRow.getByTestId("wecom-sync-status-completed").waitFor({ state: "visible", timeout: 90_000 });
     const percent = await firstRow.locator(".ant-progress").getAttribute("aria-valuenow");
