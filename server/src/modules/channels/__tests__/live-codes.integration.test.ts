@@ -4,25 +4,12 @@ import { buildWxXml } from "../../../connectors/shared/xml.ts";
 import { type StandaloneWecomSandbox, startWecomSandbox } from "../../../sandbox/wecom/index.ts";
 import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds } from "../../../testing/databases.ts";
+import { connectSandboxCorp, simCall, waitFor } from "../../../testing/wecom-world.ts";
 import { localTime } from "../local-time.ts";
 
 const token = "LiveCodesToken7";
 const encodingAesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 type Json = Record<string, unknown>;
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  ms = 30_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const hhmm = (minutes: number) => {
   const m = ((minutes % 1440) + 1440) % 1440;
@@ -57,15 +44,7 @@ describe.each(dbKinds)("channel live codes against the WeCom simulator over HTTP
     expect(res.status).toBe(200);
   };
 
-  const sim = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${sb.url}/_sim${path}`, {
-      method,
-      ...(body !== undefined
-        ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } }
-        : {}),
-    });
-    return { status: res.status, json: (await res.json()) as Json };
-  };
+  const sim = (method: string, path: string, body?: unknown) => simCall(sb.url, method, path, body);
   const db = <T>(sql: string, params: unknown[] = []) => t.siyu.platform.db.query<T>(sql, params);
   const welcomesTo = async (ext: string) =>
     ((await sim("GET", `/corps/${corpId}/welcome-messages`)).json.welcome_messages as Json[]).filter(
@@ -103,7 +82,12 @@ describe.each(dbKinds)("channel live codes against the WeCom simulator over HTTP
       body: { timezone: "America/New_York" },
     });
     expect(tz.statusCode, tz.body).toBe(200);
-    const corp = await sim("POST", "/corps", {
+    corpId = await connectSandboxCorp({
+      t,
+      owner,
+      tenantId,
+      simUrl: sb.url,
+      appUrl,
       corpName: "活码企业",
       members: [
         ...["zhangsan", "lisi", "wangwu"].map((u) => ({
@@ -114,23 +98,9 @@ describe.each(dbKinds)("channel live codes against the WeCom simulator over HTTP
         })),
         { userid: "zhaoliu", name: "赵六", department: [1], customerContact: false },
       ],
-      callback: { url: `${appUrl}/callbacks/wecom/${tenantId}`, token, encodingAesKey },
+      token,
+      encodingAesKey,
     });
-    expect(corp.status).toBe(201);
-    corpId = corp.json.corpId as string;
-    const put = await t.call("PUT", "/api/settings/wecom", {
-      token: owner,
-      body: {
-        corpId,
-        agentId: String(corp.json.agentId ?? 1000002),
-        secret: corp.json.appSecret,
-        contactSecret: corp.json.contactSecret,
-        callbackToken: token,
-        encodingAesKey,
-        apiBase: sb.url,
-      },
-    });
-    expect(put.statusCode, put.body).toBe(200);
   }, 120_000);
   afterAll(async () => {
     await t?.close();

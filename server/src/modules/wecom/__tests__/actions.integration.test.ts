@@ -2,25 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StandaloneWecomSandbox, startWecomSandbox } from "../../../sandbox/wecom/index.ts";
 import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds } from "../../../testing/databases.ts";
+import { connectSandboxCorp, simCall, waitFor } from "../../../testing/wecom-world.ts";
 import { runStep } from "../ops/action-steps.ts";
 
 const token = "ActionsToken42";
 const encodingAesKey = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut";
 type Json = Record<string, unknown>;
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  ms = 60_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind) => {
   let t: TestApp;
@@ -30,15 +17,7 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
   let tenantId: string;
   let corpId: string;
 
-  const sim = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${sb.url}/_sim${path}`, {
-      method,
-      ...(body !== undefined
-        ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } }
-        : {}),
-    });
-    return { status: res.status, json: (await res.json()) as Json };
-  };
+  const sim = (method: string, path: string, body?: unknown) => simCall(sb.url, method, path, body);
   const fault = async (api: string, errcode: number, times: number) =>
     expect((await sim("POST", `/corps/${corpId}/faults`, { api, errcode, times })).status).toBe(201);
   const db = <T>(sql: string, params: unknown[] = []) => t.siyu.platform.db.query<T>(sql, params);
@@ -81,26 +60,17 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
         customerContact: true,
       })),
     ];
-    const corp = await sim("POST", "/corps", {
+    corpId = await connectSandboxCorp({
+      t,
+      owner,
+      tenantId,
+      simUrl: sb.url,
+      appUrl,
       corpName: "动作企业",
-      members,
-      callback: { url: `${appUrl}/callbacks/wecom/${tenantId}`, token, encodingAesKey },
+      members: members,
+      token,
+      encodingAesKey,
     });
-    expect(corp.status).toBe(201);
-    corpId = corp.json.corpId as string;
-    const put = await t.call("PUT", "/api/settings/wecom", {
-      token: owner,
-      body: {
-        corpId,
-        agentId: String(corp.json.agentId ?? 1000002),
-        secret: corp.json.appSecret,
-        contactSecret: corp.json.contactSecret,
-        callbackToken: token,
-        encodingAesKey,
-        apiBase: sb.url,
-      },
-    });
-    expect(put.statusCode, put.body).toBe(200);
     expect((await sim("POST", `/corps/${corpId}/seed`, { count: 40, tagsPerContact: 1 })).status).toBe(200);
     expect((await sim("POST", `/corps/${corpId}/seed`, { count: 110, userids: ["wangwu"] })).status).toBe(
       200,

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StandaloneWecomSandbox, startWecomSandbox } from "../../../sandbox/wecom/index.ts";
 import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds } from "../../../testing/databases.ts";
+import { waitFor } from "../../../testing/wecom-world.ts";
 import { reconcileAllTenants } from "../jobs/reconcile.job.ts";
-import { waitFor } from "./wait.ts";
 
 const token = "BackupChannelToken7";
 const encodingAesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Siyu, startSiyu } from "../../../boot.ts";
 import { getWecomSandbox } from "../../../sandbox/index.ts";
 import { dbKinds, freshDatabase, type TestDatabase } from "../../../testing/databases.ts";
+import { waitFor } from "../../../testing/wecom-world.ts";
 import { wireDemoTenant } from "../ops/wire-demo.ts";
-import { waitFor } from "./wait.ts";
 
 const adminEmail = "owner@demo.example";
 const adminPassword = "Demo-Owner-Passw0rd";

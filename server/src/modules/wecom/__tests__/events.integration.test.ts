@@ -7,6 +7,7 @@ import { type Siyu, startSiyu } from "../../../boot.ts";
 import { type FakeWecom, startFakeWecom } from "../../../connectors/wecom/fake-wecom.fixture.ts";
 import { adminEmail, adminPassword, startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds, freshDatabase } from "../../../testing/databases.ts";
+import { waitFor } from "../../../testing/wecom-world.ts";
 import { signedEvent, type TestCorp } from "./callbacks.ts";
 
 const corp: TestCorp = {
@@ -58,20 +59,6 @@ function contactAnswer(ext: string, name: string, tags: Array<[string, string]>,
       },
     ],
   };
-}
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  ms = 20_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function settle(siyu: Siyu, inboxCount: number) {

@@ -2,24 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StandaloneWecomSandbox, startWecomSandbox } from "../../../sandbox/wecom/index.ts";
 import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds } from "../../../testing/databases.ts";
+import { connectSandboxCorp, simCall, waitFor } from "../../../testing/wecom-world.ts";
 import { applyContacts, type ContactItem } from "../ops/apply-contact.ts";
 
 const token = "SandboxToken42";
 const encodingAesKey = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut";
-
-async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  ms = 60_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe.each(dbKinds)("WeCom sync and callbacks against the sandbox (%s)", (kind) => {
   let t: TestApp;
@@ -30,15 +17,7 @@ describe.each(dbKinds)("WeCom sync and callbacks against the sandbox (%s)", (kin
   let agentUserId: string;
   let appUrl: string;
 
-  const sim = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${sb.url}/_sim${path}`, {
-      method,
-      ...(body !== undefined
-        ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } }
-        : {}),
-    });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  };
+  const sim = (method: string, path: string, body?: unknown) => simCall(sb.url, method, path, body);
 
   beforeAll(async () => {
     sb = await startWecomSandbox({ callbackRetryDelayMs: 20 });
@@ -67,26 +46,17 @@ describe.each(dbKinds)("WeCom sync and callbacks against the sandbox (%s)", (kin
         customerContact: true,
       })),
     ];
-    const corp = await sim("POST", "/corps", {
+    corpId = await connectSandboxCorp({
+      t,
+      owner,
+      tenantId,
+      simUrl: sb.url,
+      appUrl,
       corpName: "测试企业",
-      members,
-      callback: { url: `${appUrl}/callbacks/wecom/${tenantId}`, token, encodingAesKey },
+      members: members,
+      token,
+      encodingAesKey,
     });
-    expect(corp.status).toBe(201);
-    corpId = corp.json.corpId as string;
-    const put = await t.call("PUT", "/api/settings/wecom", {
-      token: owner,
-      body: {
-        corpId,
-        agentId: String(corp.json.agentId ?? 1000002),
-        secret: corp.json.appSecret,
-        contactSecret: corp.json.contactSecret,
-        callbackToken: token,
-        encodingAesKey,
-        apiBase: sb.url,
-      },
-    });
-    expect(put.statusCode, put.body).toBe(200);
     const seeded = await sim("POST", `/corps/${corpId}/seed`, { count: 500, tagsPerContact: 2 });
     expect(seeded.status).toBe(200);
   }, 60_000);
