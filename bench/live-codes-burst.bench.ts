@@ -10,7 +10,7 @@
 // LIVE_CODES_BENCH_ADDS (default 2000) and LIVE_CODES_BENCH_SECONDS (default 10) change the sizes.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startWecomSandbox } from "../server/src/sandbox/index.ts";
@@ -164,6 +164,7 @@ async function burst(label: string, env: Record<string, string>, separateWorker:
     const sinceEvent: number[] = [];
     const refusals = new Map<string, number>();
     let cursor: string | null = null;
+    const dump: Json[] = [];
     do {
       const page: Json = await call(
         `${url}/api/live-codes/${code.id}/adds?limit=500${cursor ? `&cursor=${cursor}` : ""}`,
@@ -171,6 +172,7 @@ async function burst(label: string, env: Record<string, string>, separateWorker:
         token,
       );
       for (const a of page.items as Json[]) {
+        if (process.env.LIVE_CODES_BENCH_DUMP) dump.push(a);
         if (a.welcomeStatus === "sent" && typeof a.welcomeLatencyMs === "number") {
           latencies.push(a.welcomeLatencyMs);
           sinceEvent.push(Date.parse(String(a.welcomeSentAt)) - Date.parse(String(a.addedAt)));
@@ -181,6 +183,11 @@ async function burst(label: string, env: Record<string, string>, separateWorker:
       }
       cursor = page.nextCursor as string | null;
     } while (cursor);
+    if (process.env.LIVE_CODES_BENCH_DUMP)
+      writeFileSync(
+        process.env.LIVE_CODES_BENCH_DUMP,
+        JSON.stringify({ started: Date.now() - (performance.now() - started), dump }),
+      );
     latencies.sort((a, b) => a - b);
     sinceEvent.sort((a, b) => a - b);
     const delivered = (await call(`${sim.url}/_sim/corps/${corpId}/welcome-messages`, "GET", null))

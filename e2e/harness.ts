@@ -20,6 +20,13 @@ export type E2E = {
   byTestId: (id: string) => Locator;
   /** Saves e2e/artifacts/<name>.png (full page) and returns its path. */
   screenshot: (name: string) => Promise<string>;
+  /**
+   * The open antd Select dropdown: the newest one, last in the page (an earlier Select's dropdown
+   * may still be closing and hold the same options).
+   */
+  openDropdown: () => Locator;
+  /** Presses OK in the open Popconfirm and waits for it to close (a click during its opening animation is retried). */
+  confirmPopconfirm: () => Promise<void>;
 };
 
 export type TestCase = {
@@ -64,6 +71,26 @@ export function makeE2E(page: Page, context: BrowserContext, baseUrl: string, ad
       await byTestId("login-password").fill(password);
       await byTestId("login-submit").click();
       await byTestId("main-menu").waitFor({ state: "visible" });
+    },
+    openDropdown: () => page.locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)").last(),
+    confirmPopconfirm: async () => {
+      // antd keeps closed popovers in the DOM (hidden); only the open one counts.
+      const open = page.locator(".ant-popconfirm:not(.ant-popover-hidden)");
+      await open.first().waitFor({ state: "visible" });
+      for (let i = 0; i < 5; i++) {
+        await open
+          .locator(".ant-btn-primary")
+          .first()
+          .click({ timeout: 5000 })
+          .catch(() => undefined);
+        const closed = await open
+          .first()
+          .waitFor({ state: "hidden", timeout: 3000 })
+          .then(() => true)
+          .catch(() => false);
+        if (closed) return;
+      }
+      throw new Error("the Popconfirm did not close after pressing OK");
     },
     screenshot: async (name: string) => {
       const path = join(artifactsDir, `${name.replace(/[^\w.-]+/g, "-")}.png`);

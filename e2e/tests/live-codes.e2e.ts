@@ -3,7 +3,8 @@
 // WeChat user scans the code; the welcome message is delivered with the real nickname and the code's
 // statistics count the add. Screenshots: e2e/artifacts/live-codes-*.png.
 import { readFileSync } from "node:fs";
-import { check, type E2E, test } from "../harness.ts";
+import { join } from "node:path";
+import { artifactsDir, check, type E2E, test } from "../harness.ts";
 
 async function openSimulator(t: E2E) {
   const menu = t.byTestId("main-menu");
@@ -19,12 +20,12 @@ async function openSimulator(t: E2E) {
   await act.waitFor({ state: "visible" });
 }
 
-/** Picks the option of an open antd Select whose text contains `text`. */
+/**
+ * Picks the option of the open antd Select whose text contains `text`. The newest dropdown is the
+ * last one in the page: an earlier Select's dropdown may still be closing and hold the same option.
+ */
 async function pickOption(t: E2E, text: string) {
-  await t.page
-    .locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: text })
-    .first()
-    .click();
+  await t.openDropdown().locator(".ant-select-item-option", { hasText: text }).first().click();
 }
 
 test(
@@ -50,7 +51,7 @@ test(
     const staffSelect = t.byTestId("live-code-staff");
     for (let i = 0; ; i++) {
       await staffSelect.click();
-      const option = t.page.locator(".ant-select-dropdown:visible .ant-select-item-option", {
+      const option = t.openDropdown().locator(".ant-select-item-option", {
         hasText: "wangdianzhang",
       });
       await option
@@ -215,7 +216,8 @@ test(
     const editForm = t.byTestId("live-code-form");
     await editForm.waitFor({ state: "visible" });
     await editForm.getByText("按权重").click();
-    await t.byTestId("live-code-staff-options").locator("input").first().fill("3");
+    // The weight column appears once the strategy applies; the first input before that is the cap.
+    await t.byTestId("live-code-weight-wangdianzhang").fill("3");
     await editForm.getByText("添加时段欢迎语").click();
     const variant = editForm.locator(".ant-card", { hasText: "时段 1" }).first();
     await variant.locator("input.ant-input").first().fill("周末");
@@ -265,4 +267,108 @@ test(
     await t.screenshot("live-codes-08-detail-en");
   },
   { timeoutMs: 240_000 },
+);
+
+/** The embedded WeCom simulator's own API (`/sandbox/wecom/_sim/…`). */
+async function sim(t: E2E, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${t.baseUrl}/sandbox/wecom/_sim${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = (await res.json()) as Record<string, unknown>;
+  check(res.ok, `${method} ${path} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+test(
+  "group live codes: two groups in rotation; a join in WeCom fills the first and the link moves on to the second",
+  async (t) => {
+    const suffix = Date.now().toString(36).slice(-5);
+    const corps = (await sim(t, "GET", "/corps")).corps as Array<{ corpId?: string; corp_id?: string }>;
+    const corpId = String(corps[0]?.corpId ?? corps[0]?.corp_id ?? "");
+    check(Boolean(corpId), "the demo tenant's simulator corp should exist");
+    const first = `福利一群${suffix}`;
+    const second = `福利二群${suffix}`;
+    const chatA = String(
+      (await sim(t, "POST", `/corps/${corpId}/actions/create-group`, { owner: "wangdianzhang", name: first }))
+        .chat_id,
+    );
+    await sim(t, "POST", `/corps/${corpId}/actions/create-group`, { owner: "wangdianzhang", name: second });
+    // A customer of the corp who will join the first group.
+    const customer = String(
+      (
+        await sim(t, "POST", `/corps/${corpId}/actions/add-contact`, {
+          userid: "wangdianzhang",
+          customer: { name: `入群客户${suffix}` },
+        })
+      ).external_userid,
+    );
+    await t.login();
+    await t.byTestId("main-menu").locator('[data-menu-id$="-/live-codes/groups"]').first().click();
+    await t.page.waitForURL((url) => url.pathname === "/live-codes/groups");
+    await t.byTestId("group-code-table").waitFor({ state: "visible" });
+
+    // Create: the two groups (from the synced groups; the create events bring them in), capacity 2 first.
+    const name = `新人福利群活码 ${suffix}`;
+    for (let i = 0; ; i++) {
+      await t.byTestId("group-code-create").click();
+      await t.byTestId("group-code-name").fill(name);
+      await t.byTestId("group-code-chat-select").first().click();
+      const option = t.openDropdown().locator(".ant-select-item-option", {
+        hasText: first,
+      });
+      await option
+        .first()
+        .waitFor({ state: "visible", timeout: 3000 })
+        .catch(() => undefined);
+      if ((await option.count()) > 0) {
+        await option.first().click();
+        break;
+      }
+      check(i < 20, "the simulator's new groups never reached the group picker");
+      await t.page.reload();
+    }
+    const chats = t.byTestId("group-code-chat");
+    await chats.first().locator("input.ant-input-number-input").fill("2");
+    await chats.first().getByTestId("group-code-qr-image").fill("https://example.com/group-a.png");
+    await t.byTestId("group-code-add-chat").click();
+    await chats.nth(1).getByTestId("group-code-chat-select").click();
+    await pickOption(t, second);
+    await chats.nth(1).getByTestId("group-code-qr-image").fill("https://example.com/group-b.png");
+    await t.screenshot("live-codes-10-group-create");
+    const created = t.page.waitForResponse(
+      (r) => new URL(r.url()).pathname === "/api/group-live-codes" && r.request().method() === "POST",
+    );
+    await t.byTestId("group-code-save").click();
+    const res = await created;
+    check(res.status() === 201, `POST /api/group-live-codes answered ${res.status()}: ${await res.text()}`);
+    const code = (await res.json()) as { id: string; landingUrl: string; currentChatId: string };
+    check(code.currentChatId === chatA, "the first group should be the current one");
+    const row = t.byTestId("group-code-table").locator("tr", { hasText: name }).first();
+    await row.getByText("1/2", { exact: true }).waitFor({ state: "visible" });
+
+    const landing = await t.context.newPage();
+    await landing.goto(code.landingUrl, { waitUntil: "domcontentloaded" });
+    check((await landing.content()).includes("group-a.png"), "the landing page should show the first group");
+
+    // The customer joins the first group in WeCom: the member-change event fills it (2 of 2).
+    await sim(t, "POST", `/corps/${corpId}/actions/join-group`, {
+      chat_id: chatA,
+      ids: [customer],
+      join_scene: 3,
+    });
+    await row.getByText("2/2", { exact: true }).waitFor({ state: "visible", timeout: 30_000 });
+    await row.getByTestId("group-code-chat-row").nth(1).getByText("当前").waitFor({ state: "visible" });
+    await landing.reload({ waitUntil: "domcontentloaded" });
+    const html = await landing.content();
+    check(
+      html.includes("group-b.png") && !html.includes("group-a.png"),
+      "the link should show the second group",
+    );
+    await landing.screenshot({ path: join(artifactsDir, "live-codes-12-group-landing.png") });
+    await landing.close();
+    await t.screenshot("live-codes-11-group-rotated");
+  },
+  { timeoutMs: 180_000 },
 );

@@ -113,10 +113,25 @@ test("sidebar: open by external_userid, sign in, tag, suggestion, search and cop
     .filter({ hasText: "预约安装" })
     .first();
   await install.waitFor({ state: "visible" });
+  // The list shows exactly what the server finds for 安装 (title, content or keyword), and fewer than
+  // the whole library: wait for that count, not for "few", which an empty list while loading also is.
+  const found = await apiCall(
+    t,
+    "GET",
+    `/api/quick-replies?q=${encodeURIComponent("安装")}&limit=100`,
+    agent,
+  );
+  const all = await apiCall(t, "GET", "/api/quick-replies?limit=100", agent);
+  const expected = (found.json.items as unknown[]).length;
+  check(
+    expected > 0 && expected < (all.json.items as unknown[]).length,
+    `安装 finds ${expected} of ${(all.json.items as unknown[]).length}`,
+  );
   await t.page.waitForFunction(
-    () =>
-      document.querySelectorAll('[data-testid="sidebar-reply-list"] [data-testid="sidebar-reply"]').length <=
-      3,
+    (n) =>
+      document.querySelectorAll('[data-testid="sidebar-reply-list"] [data-testid="sidebar-reply"]').length ===
+      n,
+    expected,
   );
   await t.screenshot("sidebar-04-search");
   const used = t.page.waitForResponse((r) =>

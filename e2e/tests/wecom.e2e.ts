@@ -131,7 +131,7 @@ test(
     const contactRow = t.byTestId("sim-contacts").locator("tr", { hasText: nickname }).first();
     await contactRow.waitFor({ state: "visible" });
     await contactRow.getByTestId("sim-leave").click();
-    await t.page.locator(".ant-popconfirm .ant-btn-primary").click();
+    await t.confirmPopconfirm();
     await t.byTestId("sim-callbacks").getByText("del_follow_user").first().waitFor({ state: "visible" });
     await openMenu(t, "wecom", "/wecom/alerts");
     const alerts = t.byTestId("wecom-alerts-table");

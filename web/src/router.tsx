@@ -28,6 +28,8 @@ export const router = createBrowserRouter([
       { path: "/login", ...page(() => import("./routes/login.tsx").then((m) => m.LoginPage)) },
       // The WeCom chat sidebar: a phone-width page of its own, outside the desktop frame.
       { path: "/sidebar", ...page(() => import("./routes/sidebar.tsx").then((m) => m.SidebarPage)) },
+      // The task inbox on a phone (H5), like the sidebar: no desktop frame.
+      { path: "/m/tasks", ...page(() => import("./routes/mobile-tasks.tsx").then((m) => m.MobileTasksPage)) },
       {
         path: "/",
         element: <AppLayout />,
@@ -68,8 +70,30 @@ export const router = createBrowserRouter([
             ...page(() => import("./routes/live-codes/list.tsx").then((m) => m.LiveCodesPage)),
           },
           {
+            path: "live-codes/groups",
+            ...page(() => import("./routes/live-codes/groups.tsx").then((m) => m.GroupCodesPage)),
+          },
+          {
             path: "live-codes/:id",
             ...page(() => import("./routes/live-codes/detail.tsx").then((m) => m.LiveCodeDetailPage)),
+          },
+          {
+            path: "flows",
+            ...page(() => import("./routes/flows/list.tsx").then((m) => m.FlowsListPage)),
+          },
+          {
+            path: "flows/:id",
+            ...page(() => import("./routes/flows/designer.tsx").then((m) => m.FlowDesignerPage)),
+          },
+          { path: "tasks", ...page(() => import("./routes/tasks.tsx").then((m) => m.TasksPage)) },
+          { path: "official-account", element: <Navigate to="/official-account/followers" replace /> },
+          {
+            path: "official-account/settings",
+            ...page(() => import("./routes/official-account/settings.tsx").then((m) => m.OaSettingsPage)),
+          },
+          {
+            path: "official-account/followers",
+            ...page(() => import("./routes/official-account/followers.tsx").then((m) => m.OaFollowersPage)),
           },
           { path: "wecom", element: <Navigate to="/wecom/settings" replace /> },
           {
@@ -101,6 +125,26 @@ export const router = createBrowserRouter([
             ...page(() => import("./routes/sandbox/wecom-simulator.tsx").then((m) => m.WecomSimulatorPage)),
           },
           {
+            path: "simulator/official-account",
+            ...page(() => import("./routes/sandbox/oa-follower.tsx").then((m) => m.OaFollowerPage)),
+          },
+          {
+            path: "official-account/channels",
+            ...page(() => import("./routes/official-account/channels.tsx").then((m) => m.OaChannelsPage)),
+          },
+          {
+            path: "official-account/messaging",
+            ...page(() => import("./routes/official-account/messaging.tsx").then((m) => m.OaMessagingPage)),
+          },
+          {
+            path: "official-account/menus",
+            ...page(() => import("./routes/official-account/menus.tsx").then((m) => m.OaMenusPage)),
+          },
+          {
+            path: "official-account/rules",
+            ...page(() => import("./routes/official-account/rules.tsx").then((m) => m.OaRulesPage)),
+          },
+          {
             path: "wecom/quick-replies",
             ...page(() => import("./routes/wecom/quick-replies.tsx").then((m) => m.QuickRepliesPage)),
           },
@@ -123,6 +167,10 @@ export const router = createBrowserRouter([
             ...page(() => import("./routes/wecom/transfers.tsx").then((m) => m.TransfersPage)),
           },
           {
+            path: "flow-templates",
+            ...page(() => import("./routes/flows/templates.tsx").then((m) => m.FlowTemplatesPage)),
+          },
+          {
             path: "settings/users",
             ...page(() => import("./routes/settings/users.tsx").then((m) => m.UsersPage)),
           },
@@ -141,6 +189,10 @@ export const router = createBrowserRouter([
           {
             path: "settings/security",
             ...page(() => import("./routes/settings/security.tsx").then((m) => m.SecurityPage)),
+          },
+          {
+            path: "settings/contact-policy",
+            ...page(() => import("./routes/settings/contact-policy.tsx").then((m) => m.ContactPolicyPage)),
           },
           {
             path: "settings/system",

@@ -75,17 +75,34 @@ export const welcomeSchema = z
   );
 export type WelcomeInput = z.infer<typeof welcomeSchema>;
 
-export const allocationStrategies = ["round_robin", "least_loaded", "weighted", "working_hours"] as const;
+export const allocationStrategies = [
+  "round_robin",
+  "least_loaded",
+  "weighted",
+  "working_hours",
+  "by_region",
+] as const;
 export type AllocationStrategy = (typeof allocationStrategies)[number];
 
-/** Per staff member of the pool: weight (weighted), own daily cap, working hours (working_hours). */
+/** A province or city a staff member serves (by_region), e.g. `广东`, `广州`, `上海`. */
+export const regionNameSchema = z.string().trim().min(1).max(30);
+
+/**
+ * Per staff member of the pool: weight (weighted), own daily cap, working hours (working_hours: up to
+ * 14 windows, e.g. two a day), regions (by_region).
+ */
 export const staffOptionSchema = z.strictObject({
   weight: z.number().int().min(1).max(100).optional(),
   dailyCap: z.number().int().min(1).max(100_000).optional(),
   hours: z
-    .array(z.strictObject({ weekdays: weekdays.optional(), from: hhmm, to: hhmm }))
+    .array(
+      z
+        .strictObject({ weekdays: weekdays.optional(), from: hhmm, to: hhmm })
+        .refine((h) => h.from !== h.to, "from and to must differ"),
+    )
     .max(14)
     .optional(),
+  regions: z.array(regionNameSchema).max(50).optional(),
 });
 export type StaffOption = z.infer<typeof staffOptionSchema>;
 
@@ -273,3 +290,90 @@ export const liveCodePosterQuerySchema = z.object({
   store: z.string().trim().max(40).optional(),
 });
 export type LiveCodePosterQuery = z.infer<typeof liveCodePosterQuerySchema>;
+
+/** One customer group of a group live code, in rotation order. */
+export const groupCodeChatInputSchema = z.strictObject({
+  /** A WeCom customer group's chat id (from the synced groups, `GET /api/wecom/groups`). */
+  chatId: z.string().trim().min(1).max(128),
+  /** Members at which the code moves on to the next group. Default 200 (WeCom's customer group size). */
+  capacity: z.number().int().min(1).max(2000).optional(),
+  /** The group's own QR image (made in WeCom), shown on the landing page. */
+  qrImageUrl: httpUrl.nullable().optional(),
+});
+
+const groupCodeFields = {
+  name: z.string().trim().min(1).max(100),
+  chats: z
+    .array(groupCodeChatInputSchema)
+    .min(1)
+    .max(50)
+    .refine((c) => new Set(c.map((x) => x.chatId)).size === c.length, "a group appears twice"),
+  /** Shown on the landing page when every group is full. */
+  fullMessage: z.string().trim().max(200).nullable().optional(),
+};
+
+export const groupCodeCreateSchema = z.strictObject(groupCodeFields);
+export type GroupCodeCreateInput = z.infer<typeof groupCodeCreateSchema>;
+
+export const groupCodeUpdateSchema = z.strictObject({
+  name: groupCodeFields.name.optional(),
+  chats: groupCodeFields.chats.optional(),
+  fullMessage: groupCodeFields.fullMessage,
+});
+export type GroupCodeUpdateInput = z.infer<typeof groupCodeUpdateSchema>;
+
+export const groupCodeChatSchema = z.object({
+  chatId: z.string(),
+  /** The group's name as WeCom last told (empty when never synced). */
+  name: z.string(),
+  capacity: z.number().int(),
+  qrImageUrl: z.string().nullable(),
+  memberCount: z.number().int(),
+  /** Reached its capacity, or dismissed. */
+  full: z.boolean(),
+  dismissed: z.boolean(),
+  /** Joins through this code's landing period (members who joined while it was in the code). */
+  joins: z.number().int(),
+});
+
+export const groupCodeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  landingUrl: z.string(),
+  qrPngUrl: z.string(),
+  chats: z.array(groupCodeChatSchema),
+  /** The group the landing page shows now (the first with room), null when all are full. */
+  currentChatId: z.string().nullable(),
+  fullMessage: z.string().nullable(),
+  status: z.enum(["active", "full", "deleted"]),
+  /** When every group became full (the owner was alerted then). */
+  allFullAt: z.string().nullable(),
+  scans: z.number().int(),
+  joins: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  deletedAt: z.string().nullable(),
+});
+export type GroupCodeDto = z.infer<typeof groupCodeSchema>;
+
+export const groupCodeStatsSchema = z.object({
+  groupCodeId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  timeZone: z.string(),
+  scans: z.number().int(),
+  joins: z.number().int(),
+  daily: z.array(z.object({ date: z.string(), scans: z.number().int(), joins: z.number().int() })),
+  chats: z.array(z.object({ chatId: z.string(), scans: z.number().int(), joins: z.number().int() })),
+});
+export type GroupCodeStatsDto = z.infer<typeof groupCodeStatsSchema>;
+
+export const channelAlertSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  groupCodeId: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  readAt: z.string().nullable(),
+});
+export type ChannelAlertDto = z.infer<typeof channelAlertSchema>;

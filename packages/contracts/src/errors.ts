@@ -27,12 +27,22 @@ export const errorStatus = {
   key_rotation_running: 409,
   // customers / segments
   invalid_expression: 400,
+  // flows
+  invalid_definition: 400,
+  invalid_state: 409,
+  /** A webhook names a customer (id or identity) that does not exist. */
+  unknown_customer: 422,
   // wecom
   callback_rejected: 400,
   wecom_not_configured: 409,
   wecom_api_error: 502,
   /** WeCom refused the request because of what it asked (e.g. 610004 staff without customer contact). */
   wecom_rejected: 422,
+  // official account
+  oa_not_configured: 409,
+  oa_api_error: 502,
+  /** The Official Account refused what was asked (43004 not following, 40037 unknown template…). */
+  oa_rejected: 422,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

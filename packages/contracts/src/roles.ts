@@ -26,6 +26,10 @@ export const permissions = [
   "quickreplies.manage",
   "channels.read",
   "channels.manage",
+  "flows.read",
+  "flows.manage",
+  "tasks.read",
+  "tasks.manage",
   "tenants.manage",
 ] as const;
 export type Permission = (typeof permissions)[number];
@@ -44,11 +48,15 @@ export const defaultRolePermissions: Record<Role, Permission[]> = {
     "quickreplies.manage",
     "channels.read",
     "channels.manage",
+    "flows.read",
+    "flows.manage",
+    "tasks.read",
+    "tasks.manage",
   ],
-  agent: ["customers.read", "customers.write", "quickreplies.use"],
-  technician: ["customers.read"],
-  finance: ["customers.read", "settings.read"],
-  auditor: ["audit.read", "users.read", "customers.read", "settings.read"],
+  agent: ["customers.read", "customers.write", "quickreplies.use", "tasks.read"],
+  technician: ["customers.read", "tasks.read"],
+  finance: ["customers.read", "settings.read", "tasks.read"],
+  auditor: ["audit.read", "users.read", "customers.read", "settings.read", "flows.read"],
 };
 
 export const defaultRoleScopes: Record<Role, DataScope> = {

@@ -91,6 +91,8 @@ export const wecomMassRecipientStatuses = [
   "not_friend",
   "already_received",
   "failed",
+  /** Refused by the contact policy (opt-out, frequency cap, WeCom's mass-message limit): never sent. */
+  "blocked",
 ] as const;
 export type WecomMassRecipientStatus = (typeof wecomMassRecipientStatuses)[number];
 
@@ -115,6 +117,8 @@ export const wecomMassMessageSchema = z.object({
   ),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
+  /** Created in the tenant's quiet hours: sent when they end. */
+  notBefore: z.string().nullable(),
 });
 export type WecomMassMessageDto = z.infer<typeof wecomMassMessageSchema>;
 
@@ -124,6 +128,8 @@ export const wecomMassRecipientSchema = z.object({
   sender: z.string(),
   status: z.enum(wecomMassRecipientStatuses),
   sendTime: z.string().nullable(),
+  /** Why the contact policy blocked this customer (opted_out, cap_day, cap_calendar_month, …). */
+  policyReason: z.string().nullable(),
 });
 export type WecomMassRecipientDto = z.infer<typeof wecomMassRecipientSchema>;
 

@@ -1,14 +1,76 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import type { OaMessageMode } from "../connectors/official-account/index.ts";
 import type { Module, Platform } from "../platform/platform.ts";
+import { createOaSandbox, type OaSandbox, oaSandbox } from "./official-account/index.ts";
 import { randomAlnum } from "./wecom/ids.ts";
 import { createWecomSandbox, type WecomSandbox, wecomSandbox } from "./wecom/index.ts";
 
 /** Where the in-app WeCom simulator is mounted; a sandbox tenant's apiBase is `${publicUrl}${this}`. */
 export const wecomSandboxPrefix = "/sandbox/wecom";
 
+/** Where the in-app Official Account simulator is mounted (its apiBase). */
+export const oaSandboxPrefix = "/sandbox/official-account";
+
 const instances = new WeakMap<Platform, WecomSandbox>();
+const oaInstances = new WeakMap<Platform, OaSandbox>();
 let latest: WecomSandbox | undefined;
+
+/** The in-app Official Account simulator of this process (undefined when SIYU_SANDBOX is off). */
+export function getOaSandbox(platform: Platform): OaSandbox | undefined {
+  return oaInstances.get(platform);
+}
+
+/** Settings a tenant stores to talk to the in-app OA simulator (the shape of `PUT /api/settings/official-account`). */
+export interface SandboxOaSettings {
+  appId: string;
+  secret: string;
+  token: string;
+  encodingAesKey: string;
+  mode: OaMessageMode;
+  apiBase: string;
+}
+
+/**
+ * Creates (or reuses, across restarts) the simulated Official Account of a tenant and points its
+ * server URL at `/callbacks/official-account/<tenantId>` in `mode` (safe by default). The appid is
+ * derived from the tenant id so it stays the same.
+ */
+export function wireOaSandboxTenant(
+  platform: Platform,
+  tenantId: string,
+  mode: OaMessageMode = "safe",
+): SandboxOaSettings {
+  const sandbox = oaInstances.get(platform);
+  if (!sandbox) throw new Error("the Official Account sandbox is not enabled (SIYU_SANDBOX=0)");
+  const appId = `wx${createHash("sha256").update(`oa:${tenantId}`).digest("hex").slice(0, 16)}`;
+  const url = `${platform.config.publicUrl}/callbacks/official-account/${encodeURIComponent(tenantId)}`;
+  let account = sandbox.account(appId);
+  if (!account) {
+    account = sandbox.createAccount({
+      appId,
+      name: "思域演示服务号",
+      callback: { url, token: randomAlnum(32), encodingAesKey: randomAlnum(43), mode },
+    });
+  } else if (!account.callback || account.callback.url !== url || account.callback.mode !== mode) {
+    account.callback = {
+      url,
+      token: account.callback?.token ?? randomAlnum(32),
+      encodingAesKey: account.callback?.encodingAesKey ?? randomAlnum(43),
+      mode,
+    };
+    sandbox.changed(account);
+  }
+  const cb = account.callback!;
+  return {
+    appId: account.appId,
+    secret: account.secret,
+    token: cb.token,
+    encodingAesKey: cb.encodingAesKey ?? "",
+    mode: cb.mode,
+    apiBase: `${platform.config.publicUrl}${oaSandboxPrefix}`,
+  };
+}
 
 /**
  * The in-app WeCom simulator of this process (undefined when SIYU_SANDBOX is off). Each process has
@@ -90,6 +152,22 @@ export const sandboxModule: Module = {
         await scope.register(wecomSandbox({ sandbox }));
       },
       { prefix: wecomSandboxPrefix },
+    );
+    const oa =
+      oaInstances.get(platform) ??
+      createOaSandbox({
+        dataDir: join(platform.config.dataDir, "sandbox", "official-account"),
+        onError: (err, what) => platform.log.warn({ err }, `Official Account sandbox: ${what}`),
+      });
+    oaInstances.set(platform, oa);
+    await app.register(
+      async (scope) => {
+        scope.addHook("onClose", async () => {
+          await oa.close();
+        });
+        await scope.register(oaSandbox({ sandbox: oa }));
+      },
+      { prefix: oaSandboxPrefix },
     );
   },
 };

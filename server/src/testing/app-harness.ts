@@ -26,7 +26,7 @@ export interface TestApp {
 
 /** Boots the whole app (all modules, role all) on a fresh database, without listening. */
 export async function startTestApp(kind: DbKind, env: Record<string, string> = {}): Promise<TestApp> {
-  const fresh = await freshDatabase(kind);
+  const fresh = await freshDatabase(kind, { migrated: true });
   const dataDir = mkdtempSync(join(tmpdir(), "siyu-test-"));
   const siyu = await startSiyu({
     db: fresh.db,
@@ -72,4 +72,57 @@ export async function startTestApp(kind: DbKind, env: Record<string, string> = {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A test app that platform simulators can call back, with its owner signed in. */
+export interface SignedInApp {
+  t: TestApp;
+  /** Where the app listens (a free port on 127.0.0.1): the base of its callback URLs. */
+  appUrl: string;
+  /** The owner's bearer token. */
+  owner: string;
+  tenantId: string;
+}
+
+/** Boots the whole app on a fresh database, listening on a free local port, and signs the owner in. */
+export async function startSignedInApp(kind: DbKind): Promise<SignedInApp> {
+  const t = await startTestApp(kind);
+  try {
+    const appUrl = await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const owner = await t.login();
+    const tenantId = (await t.call("GET", "/api/auth/me", { token: owner })).json().user.tenantId as string;
+    return { t, appUrl, owner, tenantId };
+  } catch (err) {
+    await t.close();
+    throw err;
+  }
+}
+
+/**
+ * What every test world has: the signed-in app. A world is made in the `describe` body, opened in
+ * `beforeAll` and closed in `afterAll`; its fields are set by `open()`, and its helpers are arrow
+ * functions, so tests can take them apart at once (`const { api } = w`).
+ */
+export class AppWorld implements SignedInApp {
+  t!: TestApp;
+  appUrl!: string;
+  owner!: string;
+  tenantId!: string;
+  private started = false;
+
+  constructor(readonly kind: DbKind) {}
+
+  /** Boots the app (see `startSignedInApp`) and sets the fields. */
+  protected async openApp(): Promise<void> {
+    Object.assign(this, await startSignedInApp(this.kind));
+    this.started = true;
+  }
+
+  protected async closeApp(): Promise<void> {
+    if (this.started) await this.t.close();
+  }
+
+  /** A JSON call as the owner. */
+  api = (method: string, url: string, body?: unknown): Promise<LightMyRequestResponse> =>
+    this.t.call(method, url, { token: this.owner, ...(body !== undefined ? { body } : {}) });
 }

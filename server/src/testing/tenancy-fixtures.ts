@@ -18,7 +18,10 @@ async function json(res: { statusCode: number; body: string; json(): unknown }, 
   return res.json() as Record<string, unknown>;
 }
 
-/** Rows of the WeCom mirror, written as the event jobs would (they only arrive from WeCom, never by POST). */
+/**
+ * Rows that only arrive from outside (the WeCom mirror, WeChat's answers, flow steps, engine rules),
+ * written as the jobs that make them would; never by POST. Each gets a fresh customer of tenant A.
+ */
 async function wecomRow(
   t: TestApp,
   token: string,
@@ -210,6 +213,146 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
         [`lc_${id}`.slice(0, 30), id.slice(-10).padStart(10, "0")],
       ]).then((id) => `lc_${id}`.slice(0, 30)),
   },
+  flow: {
+    async create(t, token) {
+      const body = { name: "A 的流程", definition: { nodes: [], edges: [] } };
+      return (await json(await t.call("POST", "/api/flows", { token, body }), 201)).id as string;
+    },
+  },
+  flow_instance: {
+    async create(t, token) {
+      const definition = {
+        nodes: [
+          { id: "t", type: "trigger", params: { event: "manual" } },
+          { id: "w", type: "wait", params: { duration: "PT1H" } },
+          { id: "e", type: "end", params: {} },
+        ],
+        edges: [
+          { from: "t", to: "w" },
+          { from: "w", to: "e" },
+        ],
+      };
+      const flow = await json(
+        await t.call("POST", "/api/flows", { token, body: { name: "A 的实例", definition } }),
+        201,
+      );
+      await json(await t.call("POST", `/api/flows/${flow.id}/publish`, { token }), 200);
+      return (await json(await t.call("POST", `/api/flows/${flow.id}/instances`, { token, body: {} }), 201))
+        .id as string;
+    },
+  },
+  task: {
+    async create(t, token) {
+      const definition = {
+        nodes: [
+          { id: "t", type: "trigger", params: { event: "manual" } },
+          { id: "a", type: "approval", params: { assignee: { role: "admin" }, title: "A 的审批" } },
+          { id: "e", type: "end", params: {} },
+        ],
+        edges: [
+          { from: "t", to: "a" },
+          { from: "a", to: "e", when: "approved" },
+          { from: "a", to: "e", when: "rejected" },
+        ],
+      };
+      const flow = await json(
+        await t.call("POST", "/api/flows", { token, body: { name: "A 的审批", definition } }),
+        201,
+      );
+      await json(await t.call("POST", `/api/flows/${flow.id}/publish`, { token }), 200);
+      const inst = await json(
+        await t.call("POST", `/api/flows/${flow.id}/instances`, { token, body: {} }),
+        201,
+      );
+      const tasks = await json(await t.call("GET", "/api/tasks?status=open", { token }), 200);
+      return (tasks.items as Array<{ id: string; flowInstanceId: string }>).find(
+        (x) => x.flowInstanceId === inst.id,
+      )!.id;
+    },
+  },
+  group_live_code: {
+    async create(t, token) {
+      const chatId = await wecomRow(t, token, (_customerId, id) => [
+        "insert into wecom_groups (tenant_id, chat_id, name) values (current_setting('app.tenant_id'), $1, 'A 的群码群')",
+        [id],
+      ]);
+      const body = { name: "A 的群活码", chats: [{ chatId }] };
+      return (await json(await t.call("POST", "/api/group-live-codes", { token, body }), 201)).id as string;
+    },
+  },
+  oa_qr_code: {
+    // Creating one through the API asks WeChat for a ticket; the row is what POST /api/oa-qr-codes writes.
+    create: (t, token) =>
+      wecomRow(t, token, (_customerId, id) => [
+        `insert into oa_qr_codes (id, tenant_id, app_id, name, scene, permanent, ticket, url, image_url)
+         values ($1, current_setting('app.tenant_id'), '', 'A 的公众号码', $1, true, $1,
+                 'http://weixin.qq.com/q/a', 'https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=a')`,
+        [`oqr_${id}`],
+      ]).then((id) => `oqr_${id}`),
+  },
+  coupon_grant: {
+    // Issued by a flow's coupon step, never by POST.
+    create: (t, token) =>
+      wecomRow(t, token, (customerId, id) => [
+        `insert into coupon_grants (id, tenant_id, customer_id, title, amount_fen, ref)
+         values ($1, current_setting('app.tenant_id'), $2, 'A 的券', 500, $1)`,
+        [`cpg_${id}`, customerId],
+      ]).then((id) => `cpg_${id}`),
+  },
+  oa_sync_run: {
+    // POST /api/official-account/sync starts a job that calls WeChat; the row is what it writes first.
+    create: (t, token) =>
+      wecomRow(t, token, (_customerId, id) => [
+        "insert into oa_sync_runs (id, tenant_id, kind, app_id) values ($1, current_setting('app.tenant_id'), 'followers', '')",
+        [`osr_${id}`],
+      ]).then((id) => `osr_${id}`),
+  },
+  oa_auto_reply: {
+    async create(t, token) {
+      const body = { keyword: `A${unique()}`, reply: { type: "text", content: "A 的回复" } };
+      return (await json(await t.call("POST", "/api/official-account/auto-replies", { token, body }), 201))
+        .id as string;
+    },
+  },
+  oa_template: {
+    async create(t, token) {
+      const body = { templateId: `tplA${unique()}`, title: "A 的模板" };
+      return (await json(await t.call("POST", "/api/official-account/templates", { token, body }), 201))
+        .id as string;
+    },
+  },
+  oa_menu: {
+    async create(t, token) {
+      const body = {
+        name: "A 的菜单",
+        tag: null,
+        buttons: [{ name: "官网", type: "view", url: "https://a.example.com" }],
+      };
+      return (await json(await t.call("POST", "/api/official-account/menus", { token, body }), 201))
+        .id as string;
+    },
+  },
+  content_article: {
+    async create(t, token) {
+      const body = { title: "A 的文章", url: "https://a.example.com/article" };
+      return (await json(await t.call("POST", "/api/content/articles", { token, body }), 201)).id as string;
+    },
+  },
+  engagement_rule: {
+    async create(t, token) {
+      const body = { kind: "oa_message_followup", name: "A 的规则", keyword: "A" };
+      return (await json(await t.call("POST", "/api/engagement/rules", { token, body }), 201)).id as string;
+    },
+  },
+  follow_up: {
+    // A task made by an engagement rule when a follower writes to the OA (follow-ups are tasks), never by POST.
+    create: (t, token) =>
+      wecomRow(t, token, (customerId, id) => [
+        `insert into tasks (id, tenant_id, type, title, customer_id, assignee_roles, source, source_key)
+         values ($1, current_setting('app.tenant_id'), 'task', 'A 的跟进', $2, '{admin}', 'oa_message', $1)`,
+        [`tsk_${id}`, customerId],
+      ]).then((id) => `tsk_${id}`),
+  },
 };
 
 /** Valid bodies for routes that take one, keyed `METHOD url`. */
@@ -218,6 +361,7 @@ export const sampleBodies: Record<string, unknown> = {
   "POST /api/users/:id/password": { password: "An0ther-Passw0rd" },
   "PATCH /api/customers/:id": { name: "B was here" },
   "POST /api/customers/:id/tags": { tags: ["from-b"] },
+  "PUT /api/customers/:id/contact-preferences": { optOuts: ["all"] },
   "POST /api/customers/:id/merge": { sourceId: "cus_00000000000000000000000000" },
   "PATCH /api/tags/:id": { name: "renamed-by-b" },
   "PUT /api/segments/:id": { name: "renamed-by-b", expression: 'tag("from-b")', kind: "dynamic" },
@@ -231,10 +375,33 @@ export const sampleBodies: Record<string, unknown> = {
   "PUT /api/wecom/contacts/:externalUserId/remark": { userid: "zhangsan", remark: "B was here" },
   "PATCH /api/live-codes/:id": { name: "B was here" },
   "POST /api/live-codes/:id/spend": { periodStart: "2026-11-01", periodEnd: "2026-11-30", amountFen: 100 },
+  "PUT /api/flows/:id": { definition: { nodes: [], edges: [] } },
+  "POST /api/flows/:id/validate": {},
+  "POST /api/flows/:id/instances": {},
+  "POST /api/flows/:id/dry-run": {},
+  "POST /api/flows/:id/migrate/preview": { toVersion: 1 },
+  "POST /api/flows/:id/migrate": { toVersion: 1 },
+  "POST /api/tasks/:id/complete": { outcome: "approved" },
+  "PATCH /api/group-live-codes/:id": { name: "B was here" },
+  "PATCH /api/oa-qr-codes/:id": { name: "B was here" },
+  "POST /api/oa-qr-codes/:id/spend": { periodStart: "2026-11-01", periodEnd: "2026-11-30", amountFen: 100 },
+  "PUT /api/official-account/auto-replies/:id": { keyword: "B", reply: { type: "text", content: "B" } },
+  "PUT /api/official-account/menus/:id": {
+    name: "B 的菜单",
+    tag: null,
+    buttons: [{ name: "B", type: "view", url: "https://b.example.com" }],
+  },
+  "PUT /api/content/articles/:id": { title: "B was here", url: "https://b.example.com" },
+  "PUT /api/engagement/rules/:id": { kind: "oa_message_followup", name: "B was here" },
 };
 
 /** Routes with path parameters that name no tenant object, and why. */
 export const globalParamRoutes: Record<string, string> = {
   "PUT /api/roles/:role": "role names are the same in every tenant",
   "POST /api/system/dead-letters/:id/retry": "dead letters are platform-wide, platform admins only",
+  "GET /api/flow-templates/:key": "built-in template keys, the same in every tenant",
+  "POST /api/flow-templates/:key/install":
+    "built-in template keys, the same in every tenant (installs into the caller's tenant)",
+  "GET /api/channels/:type/:id/stats":
+    "names a live code or OA QR code by (type, id); its own assertion in tenancy.integration.test.ts",
 };

@@ -67,6 +67,49 @@ describe.each(dbKinds)("tenant isolation over every route (%s)", (kind) => {
     const user = await t.call("GET", `/api/users/${idsOfA.get("user")}`, { token: tokenA });
     expect(user.statusCode).toBe(200);
     expect(user.json().name).toBe("Fixture");
+    // …and so are A's objects that B tried to rename, delete, redeem or complete.
+    const untouched = await t.siyu.platform.db.system((s) =>
+      s.query<{ n: number }>(
+        `select (select count(*) from content_articles where id = $1 and deleted_at is null and title = 'A 的文章')
+              + (select count(*) from engagement_rules where id = $2 and deleted_at is null and name = 'A 的规则')
+              + (select count(*) from oa_menus where id = $3 and deleted_at is null and name = 'A 的菜单')
+              + (select count(*) from oa_keyword_replies where id = $4 and deleted_at is null)
+              + (select count(*) from oa_templates where id = $5 and deleted_at is null)
+              + (select count(*) from coupon_grants where id = $6 and status = 'issued')
+              + (select count(*) from tasks where id = $7 and status = 'open')
+              + (select count(*) from oa_qr_codes where id = $8 and deleted_at is null and name = 'A 的公众号码')
+              + (select count(*) from live_code_groups where id = $9 and deleted_at is null and name = 'A 的群活码')
+              as n`,
+        [
+          "content_article",
+          "engagement_rule",
+          "oa_menu",
+          "oa_auto_reply",
+          "oa_template",
+          "coupon_grant",
+          "follow_up",
+          "oa_qr_code",
+          "group_live_code",
+        ].map((r) => idsOfA.get(r)),
+      ),
+    );
+    expect(Number(untouched[0]?.n)).toBe(9);
+  });
+
+  it("answers 404 to tenant B for A's channels in the cross-channel stats (type and id)", async () => {
+    const channels = [
+      ["live_code", idsOfA.get("live_code")],
+      ["oa_qr", idsOfA.get("oa_qr_code")],
+    ] as const;
+    for (const [type, id] of channels) {
+      expect(id, `fixture id for ${type}`).toBeDefined();
+      const url = `/api/channels/${type}/${id}/stats`;
+      const own = await t.call("GET", url, { token: tokenA });
+      expect({ url, status: own.statusCode }).toEqual({ url, status: 200 });
+      const res = await t.call("GET", url, { token: tokenB });
+      expect({ url, status: res.statusCode }).toEqual({ url, status: 404 });
+      expect(res.json().error.code).toBe("not_found");
+    }
   });
 
   it("never lists tenant A's objects to tenant B", async () => {

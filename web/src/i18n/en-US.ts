@@ -1,4 +1,9 @@
-import { liveCodesEn } from "./live-codes.en-US.ts";
+import { contactPolicyEn } from "./contact-policy.en-US.ts";
+import { flowTemplatesEn } from "./flow-templates.en-US.ts";
+import { flowsEn, tasksEn } from "./flows.en-US.ts";
+import { groupCodesEn, liveCodesEn } from "./live-codes.en-US.ts";
+import { oaFeaturesEn } from "./oa-features.en-US.ts";
+import { officialAccountEn } from "./official-account.en-US.ts";
 import { wecomActionsEn } from "./wecom-actions.en-US.ts";
 import type { Messages } from "./zh-CN.ts";
 
@@ -95,10 +100,21 @@ export const enUS: Messages = {
     wecomAlerts: "Churn alerts",
     sandbox: "Sandbox",
     wecomSimulator: "WeCom simulator",
+    oaFollowerSim: "OA follower",
+    oaChannels: "Channel codes",
+    oaMessaging: "Messaging & content",
+    oaMenus: "Menus by tag",
+    oaRules: "Cross-engine rules",
     liveCodes: "Live codes",
+    groupLiveCodes: "Group live codes",
     officialAccount: "Official Account",
+    oaSettings: "Settings",
+    oaFollowers: "Followers & sync",
+    oaSimulator: "Official Account simulator",
     commerce: "Commerce",
     flows: "Flows & SOP",
+    flowList: "Flows",
+    tasks: "Tasks & approvals",
     workOrders: "Work orders",
     inventory: "Spare parts & projects",
     archive: "Archive",
@@ -113,6 +129,8 @@ export const enUS: Messages = {
     apiKeys: "API keys",
     security: "Security & encryption",
     system: "System status",
+    contactPolicy: "Contact policy",
+    flowTemplates: "Templates",
     tenants: "Tenants",
   },
   planned: {
@@ -407,6 +425,8 @@ export const enUS: Messages = {
       "customer.merged": "Customers merged",
       "customer.identity_added": "Identity linked",
       "quick_reply.sent": "Quick reply sent",
+      "contact.opted_out": "Opted out of marketing",
+      "contact.opted_in": "Opted in to marketing again",
       "wecom.contact_added": "Added on WeCom",
       "wecom.contact_half_added": "Added on WeCom (pending)",
       "wecom.contact_edited": "WeCom details changed",
@@ -418,6 +438,20 @@ export const enUS: Messages = {
       "wecom.group_dismissed": "Customer group dismissed",
       "wecom.relation_ended": "Relation ended (found by reconciliation)",
       "wecom.sync": "WeCom sync",
+      "channel.oa_qr_followed": "Followed via an OA channel code",
+      "channel.oa_qr_scanned": "Scanned an OA channel code",
+      "content.clicked": "Clicked an article link",
+      "oa.template_sent": "Template message sent",
+      "engagement.follow_up_created": "Follow-up created",
+      "engagement.article_sent": "Article sent by a rule",
+      "oa.subscribed": "Followed the Official Account",
+      "oa.unsubscribed": "Unfollowed the Official Account",
+      "oa.scanned": "Scanned an Official Account QR code",
+      "oa.message_received": "Messaged the Official Account",
+      "oa.menu_clicked": "Clicked an Official Account menu",
+      "oa.menu_viewed": "Opened an Official Account menu link",
+      "oa.location_reported": "Reported a location",
+      "oa.template_send_finished": "Template message result",
     },
     causes: { manual: "manual", rule: "rule", import: "import", merge: "merge" },
     mergedFrom: "Merged from {{name}}",
@@ -709,6 +743,13 @@ export const enUS: Messages = {
   },
   wecomActions: wecomActionsEn,
   liveCodes: liveCodesEn,
+  contactPolicy: contactPolicyEn,
+  flows: flowsEn,
+  tasks: tasksEn,
+  oaf: oaFeaturesEn,
+  officialAccount: officialAccountEn,
+  groupCodes: groupCodesEn,
+  flowTemplates: flowTemplatesEn,
   wecom: {
     notConfigured: "WeCom is not connected yet.",
     goSettings: "Go to connection settings",

@@ -20,6 +20,8 @@ export const wecomActionsEn: typeof wecomActionsZh = {
     not_sent: "Not sent",
     not_friend: "Failed: not a friend",
     already_received: "Failed: already received one",
+    blocked: "Blocked by contact policy",
+    skipped: "No one to send to",
     waiting: "Waiting",
     done: "Done",
     refused: "Refused by customer",
@@ -48,6 +50,8 @@ export const wecomActionsEn: typeof wecomActionsZh = {
     senders: "Staff tasks",
     results: "Results",
     perCustomer: "Result per customer",
+    policyReason: "Reason",
+    notBefore: "Quiet hours: sends at",
   },
   moments: {
     title: "Moments",

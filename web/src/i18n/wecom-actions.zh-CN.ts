@@ -19,6 +19,8 @@ export const wecomActionsZh = {
     not_sent: "未发送",
     not_friend: "失败：非好友",
     already_received: "失败：已收到其他群发",
+    blocked: "触达策略拦截",
+    skipped: "无可发送客户",
     waiting: "等待接替",
     done: "接替完毕",
     refused: "客户拒绝",
@@ -47,6 +49,8 @@ export const wecomActionsZh = {
     senders: "员工任务",
     results: "发送结果",
     perCustomer: "每位客户的结果",
+    policyReason: "拦截原因",
+    notBefore: "免打扰时段，将于此时发送",
   },
   moments: {
     title: "客户朋友圈",

@@ -1,4 +1,9 @@
-import { liveCodesZh } from "./live-codes.zh-CN.ts";
+import { contactPolicyZh } from "./contact-policy.zh-CN.ts";
+import { flowTemplatesZh } from "./flow-templates.zh-CN.ts";
+import { flowsZh, tasksZh } from "./flows.zh-CN.ts";
+import { groupCodesZh, liveCodesZh } from "./live-codes.zh-CN.ts";
+import { oaFeaturesZh } from "./oa-features.zh-CN.ts";
+import { officialAccountZh } from "./official-account.zh-CN.ts";
 import { wecomActionsZh } from "./wecom-actions.zh-CN.ts";
 
 /** Simplified Chinese, the default language. `en-US.ts` must have the same keys (typed as `Messages`). */
@@ -91,10 +96,21 @@ export const zhCN = {
     wecomAlerts: "流失提醒",
     sandbox: "沙箱",
     wecomSimulator: "企业微信模拟器",
+    oaFollowerSim: "公众号粉丝模拟",
+    oaChannels: "渠道码",
+    oaMessaging: "消息与内容",
+    oaMenus: "个性化菜单",
+    oaRules: "跨引擎规则",
     liveCodes: "渠道活码",
+    groupLiveCodes: "群活码",
     officialAccount: "公众号",
+    oaSettings: "接入设置",
+    oaFollowers: "粉丝与同步",
+    oaSimulator: "公众号模拟器",
     commerce: "电商",
     flows: "流程与 SOP",
+    flowList: "流程",
+    tasks: "待办审批",
     workOrders: "工单",
     inventory: "备件与项目",
     archive: "会话存档",
@@ -109,6 +125,8 @@ export const zhCN = {
     apiKeys: "API 密钥",
     security: "安全与加密",
     system: "系统状态",
+    contactPolicy: "触达策略",
+    flowTemplates: "模板库",
     tenants: "租户管理",
   },
   planned: {
@@ -386,6 +404,8 @@ export const zhCN = {
       "customer.merged": "合并客户",
       "customer.identity_added": "关联身份",
       "quick_reply.sent": "发送话术",
+      "contact.opted_out": "退订营销触达",
+      "contact.opted_in": "恢复营销触达",
       "wecom.contact_added": "添加企业微信好友",
       "wecom.contact_half_added": "添加好友（待通过）",
       "wecom.contact_edited": "企业微信资料变更",
@@ -397,6 +417,20 @@ export const zhCN = {
       "wecom.group_dismissed": "客户群解散",
       "wecom.relation_ended": "好友关系已结束（对账发现）",
       "wecom.sync": "企业微信同步",
+      "channel.oa_qr_followed": "扫公众号渠道码关注",
+      "channel.oa_qr_scanned": "扫公众号渠道码",
+      "content.clicked": "点击文章链接",
+      "oa.template_sent": "发送模板消息",
+      "engagement.follow_up_created": "生成跟进任务",
+      "engagement.article_sent": "规则推送文章",
+      "oa.subscribed": "关注公众号",
+      "oa.unsubscribed": "取消关注公众号",
+      "oa.scanned": "扫描公众号带参二维码",
+      "oa.message_received": "给公众号发消息",
+      "oa.menu_clicked": "点击公众号菜单",
+      "oa.menu_viewed": "打开公众号菜单链接",
+      "oa.location_reported": "上报地理位置",
+      "oa.template_send_finished": "模板消息送达结果",
     },
     causes: { manual: "手动", rule: "规则", import: "导入", merge: "合并" },
     mergedFrom: "合并自 {{name}}",
@@ -684,6 +718,13 @@ export const zhCN = {
   },
   wecomActions: wecomActionsZh,
   liveCodes: liveCodesZh,
+  contactPolicy: contactPolicyZh,
+  flows: flowsZh,
+  tasks: tasksZh,
+  oaf: oaFeaturesZh,
+  officialAccount: officialAccountZh,
+  groupCodes: groupCodesZh,
+  flowTemplates: flowTemplatesZh,
   wecom: {
     notConfigured: "尚未接入企业微信。",
     goSettings: "去接入设置",

@@ -11,6 +11,7 @@ import { Card, Col, Row, Skeleton, Statistic, Tag } from "antd";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
+import { ContactStatsCard } from "../modules/contact-policy/contact-stats-card.tsx";
 import { CustomerStatsCard } from "../modules/customers/customer-stats-card.tsx";
 import { QueueChart } from "../modules/system/queue-chart.tsx";
 import { queueRows, useOverview } from "../modules/system/system.api.ts";
@@ -88,6 +89,9 @@ export function DashboardPage() {
 
           <Col xs={24}>
             <CustomerStatsCard />
+          </Col>
+          <Col xs={24}>
+            <ContactStatsCard />
           </Col>
 
           <Col xs={24} xl={16}>

@@ -10,6 +10,7 @@ import { CustomerTagsEditor } from "../modules/customers/customer-tags-editor.ts
 import { CustomerTimeline } from "../modules/customers/customer-timeline.tsx";
 import { type Customer, getCustomer } from "../modules/customers/customers.api.ts";
 import { useOwnerName } from "../modules/customers/owner-names.ts";
+import { SidebarFollowUps } from "../modules/oa-features/sidebar-follow-ups.tsx";
 import { chatBridge } from "../modules/sidebar/chat-bridge.ts";
 import { SidebarReplies } from "../modules/sidebar/sidebar-replies.tsx";
 import { useCustomerWecom } from "../modules/wecom/wecom.api.ts";
@@ -193,6 +194,7 @@ export function SidebarPage() {
     <Frame>
       <Flex vertical gap={12}>
         <Profile customer={c} editable={hasPermission(me.data, "customers.write")} />
+        <SidebarFollowUps customerId={c.id} />
         <Card size="small" styles={{ body: { paddingTop: 0 } }}>
           <Tabs
             activeKey={canUseReplies ? tab : "timeline"}

@@ -1,5 +1,5 @@
 import type { EChartsOption } from "echarts";
-import { BarChart, LineChart, PieChart } from "echarts/charts";
+import { BarChart, FunnelChart, LineChart, PieChart } from "echarts/charts";
 import { GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
 import * as echarts from "echarts/core";
 import { CanvasRenderer } from "echarts/renderers";
@@ -9,6 +9,7 @@ import ReactEChartsCore from "echarts-for-react/esm/core";
 // Only the pieces we draw, so the echarts chunk stays a fraction of the full build.
 echarts.use([
   BarChart,
+  FunnelChart,
   LineChart,
   PieChart,
   GridComponent,

@@ -65,6 +65,17 @@ export async function liveCodeByState(scope: Scope, state: string): Promise<Live
   return row;
 }
 
+/** The codes of these states (one statement for a whole callback batch). */
+export async function liveCodesByStates(scope: Scope, states: string[]): Promise<Map<string, LiveCodeRow>> {
+  const wanted = [...new Set(states.filter(Boolean))];
+  if (!wanted.length) return new Map();
+  const rows = await scope.query<LiveCodeRow>(
+    `select ${columns} from live_codes where state = any($1::text[])`,
+    [wanted],
+  );
+  return new Map(rows.map((r) => [r.state, r]));
+}
+
 export function statusOf(row: LiveCodeRow, now = new Date()): "active" | "expired" | "deleted" {
   if (row.deleted_at) return "deleted";
   if ((row.valid_until && row.valid_until <= now) || (row.valid_from && row.valid_from > now))
@@ -175,13 +186,71 @@ interface Pool {
   options: Record<string, StaffOption>;
 }
 
-async function activeMembers(scope: Scope, id: string | null, pool: Pool): Promise<string[]> {
+async function activeMembers(
+  scope: Scope,
+  id: string | null,
+  pool: Pool,
+  region?: string,
+): Promise<string[]> {
   const zone = await tenantZone(scope);
   return allocate({
     ...pool,
     addsToday: id ? await addsToday(scope, id, zone) : {},
     now: localTime(new Date(), zone),
+    region,
   });
+}
+
+const poolOf = (r: LiveCodeRow): Pool => ({
+  strategy: r.strategy,
+  staff: r.staff_user_ids,
+  backup: r.backup_user_ids,
+  dailyCap: r.daily_cap,
+  options: r.staff_options,
+});
+
+/**
+ * The QR a by_region code shows a scan from `region`: the contact way of the members serving it (made
+ * in WeCom the first time that member set is needed, with the code's state so its adds count to the
+ * code), or the code's own way when nobody serves the region or it has no region.
+ */
+export async function qrForRegion(
+  platform: Platform,
+  row: LiveCodeRow,
+  region: string | null,
+): Promise<string> {
+  if (row.strategy !== "by_region" || !region || row.deleted_at || row.way_type === 1) return row.qr_url;
+  const tenantId = row.tenant_id;
+  const members = await platform.db.tenant(tenantId, (s) => activeMembers(s, row.id, poolOf(row), region));
+  if (sameMembers(members, row.active_user_ids)) return row.qr_url;
+  const key = [...members].sort().join(",");
+  const [known] = await platform.db.tenant(tenantId, (s) =>
+    s.query<{ qr_url: string }>(
+      "select qr_url from live_code_ways where live_code_id = $1 and members_key = $2",
+      [row.id, key],
+    ),
+  );
+  if (known) return known.qr_url;
+  const way = await liveCodePort.createContactWay(platform, tenantId, {
+    users: members,
+    state: row.state,
+    skipVerify: row.skip_verify,
+    remark: [...row.name].slice(0, 24).join(""),
+  });
+  const [stored] = await platform.db.tenant(tenantId, (s) =>
+    s.query<{ config_id: string; qr_url: string }>(
+      `insert into live_code_ways (tenant_id, live_code_id, members_key, user_ids, config_id, qr_url)
+       values ($1, $2, $3, $4, $5, $6)
+       on conflict (tenant_id, live_code_id, members_key) do update set members_key = excluded.members_key
+       returning config_id, qr_url`,
+      [tenantId, row.id, key, members, way.configId, way.qrUrl],
+    ),
+  );
+  if (stored && stored.config_id !== way.configId) {
+    // Another scan made the same way a moment earlier: keep that one.
+    await liveCodePort.deleteContactWay(platform, tenantId, way.configId).catch(() => undefined);
+  }
+  return stored?.qr_url ?? way.qrUrl;
 }
 
 function checkPool(pool: Pool, validFrom: Date | null, validUntil: Date | null) {
@@ -359,7 +428,17 @@ export async function updateLiveCode(
 /** Deletes the contact way in WeCom; the row stays (soft delete) so its state and stats remain. */
 export async function deleteLiveCode(platform: Platform, caller: Caller, id: string): Promise<LiveCodeDto> {
   const row = await platform.db.tenant(caller.tenantId, (s) => liveCodeRow(s, id));
-  if (!row.deleted_at) await liveCodePort.deleteContactWay(platform, caller.tenantId, row.config_id);
+  if (!row.deleted_at) {
+    await liveCodePort.deleteContactWay(platform, caller.tenantId, row.config_id);
+    const regional = await platform.db.tenant(caller.tenantId, (s) =>
+      s.query<{ config_id: string }>("select config_id from live_code_ways where live_code_id = $1", [id]),
+    );
+    for (const w of regional) {
+      await liveCodePort
+        .deleteContactWay(platform, caller.tenantId, w.config_id)
+        .catch((err: unknown) => platform.log.warn({ err, configId: w.config_id }, "region way not deleted"));
+    }
+  }
   return platform.db.tenant(caller.tenantId, async (s) => {
     await s.query(
       "update live_codes set deleted_at = coalesce(deleted_at, now()), updated_at = now() where id = $1",

@@ -68,12 +68,24 @@ export async function tenantZone(scope: Scope): Promise<string> {
   const [row] = await scope.query<{ timezone: string | null }>("select timezone from tenants where id = $1", [
     scope.tenantId,
   ]);
-  const zone = row?.timezone;
+  return usableZone(row?.timezone);
+}
+
+/** Zones already checked (building an Intl.DateTimeFormat per add cost more than the add's SQL). */
+const checkedZones = new Map<string, boolean>();
+
+/** `zone` when the runtime knows it, else Asia/Shanghai. */
+export function usableZone(zone: string | null | undefined): string {
   if (!zone) return defaultTimeZone;
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return zone;
-  } catch {
-    return defaultTimeZone;
+  let ok = checkedZones.get(zone);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: zone });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    checkedZones.set(zone, ok);
   }
+  return ok ? zone : defaultTimeZone;
 }

@@ -1,6 +1,7 @@
 import type { LiveCodeStatsDto } from "@siyu/contracts";
 import type { Scope } from "../../platform/db/index.ts";
 import { badRequest } from "../../platform/errors.ts";
+import { channelStats } from "./channel-stats.service.ts";
 import { localTime, tenantZone } from "./local-time.ts";
 
 /**
@@ -29,106 +30,47 @@ interface Counts {
   netAdds: number;
 }
 
-const empty = (): Counts => ({ scans: 0, adds: 0, deletes: 0, deletesWithin24h: 0, netAdds: 0 });
-
 function addDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
 }
 
-function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86400_000) + 1;
-}
-
 export async function liveCodeStats(scope: Scope, id: string, range: StatsRange): Promise<LiveCodeStatsDto> {
-  const zone = await tenantZone(scope);
-  const today = localTime(new Date(), zone).date;
-  const to = range.to ?? today;
-  const from = range.from ?? addDays(to, -29);
-  if (from > to) throw badRequest("from is after to");
-  if (daysBetween(from, to) > 366) throw badRequest("at most 366 days at once");
-  const local = (column: string) => `(${column} at time zone $2)::date`;
-  const inRange = (column: string) => `${local(column)} between $3::date and $4::date`;
-  const params = [id, zone, from, to];
-
-  const adds = await scope.query<{ day: string; userid: string; n: number; expired: number }>(
-    `select to_char(${local("added_at")}, 'YYYY-MM-DD') as day, userid, count(*)::int as n,
-            count(*) filter (where expired)::int as expired
-       from channel_adds where live_code_id = $1 and ${inRange("added_at")} group by 1, 2`,
-    params,
-  );
-  const deletes = await scope.query<{ day: string; userid: string; n: number; within: number }>(
-    `select to_char(${local("deleted_at")}, 'YYYY-MM-DD') as day, userid, count(*)::int as n,
-            count(*) filter (where within_24h)::int as within
-       from channel_deletes where live_code_id = $1 and ${inRange("deleted_at")} group by 1, 2`,
-    params,
-  );
-  const scans = await scope.query<{ day: string; n: number }>(
-    `select to_char(${local("scanned_at")}, 'YYYY-MM-DD') as day, count(*)::int as n
-       from live_code_scans where live_code_id = $1 and ${inRange("scanned_at")} group by 1`,
-    params,
-  );
-  const [welcome] = await scope.query<{ sent: number; failed: number; pending: number; skipped: number }>(
-    `select count(*) filter (where welcome_status = 'sent')::int as sent,
+  // Scans, adds, deletes, net adds, spend: the channel-statistics model shared with OA QR codes.
+  const {
+    channelType: _type,
+    channelId: _id,
+    ...common
+  } = await channelStats(scope, { type: "live_code", id }, range);
+  const zone = common.timeZone;
+  const inRange = (column: string) => `(${column} at time zone $2)::date between $3::date and $4::date`;
+  const params = [id, zone, common.from, common.to];
+  const [extra] = await scope.query<{
+    expired: number;
+    sent: number;
+    failed: number;
+    pending: number;
+    skipped: number;
+  }>(
+    `select count(*) filter (where expired)::int as expired,
+            count(*) filter (where welcome_status = 'sent')::int as sent,
             count(*) filter (where welcome_status in ('failed', 'unknown'))::int as failed,
             count(*) filter (where welcome_status = 'pending')::int as pending,
             count(*) filter (where welcome_status = 'none')::int as skipped
        from channel_adds where live_code_id = $1 and ${inRange("added_at")}`,
     params,
   );
-  // Spend of each period, pro rata to the days of it inside the range.
-  const spend = await scope.query<{ amount_fen: string | number; overlap: number; days: number }>(
-    `select amount_fen,
-            (least(period_end, $3::date) - greatest(period_start, $2::date) + 1)::int as overlap,
-            (period_end - period_start + 1)::int as days
-       from live_code_spend where live_code_id = $1 and period_start <= $3::date and period_end >= $2::date`,
-    [id, from, to],
-  );
-
-  const daily = new Map<string, Counts>();
-  for (let d = from; d <= to; d = addDays(d, 1)) daily.set(d, empty());
-  const staff = new Map<string, Counts>();
-  const total = empty();
-  let expiredAdds = 0;
-  const bump = (map: Map<string, Counts>, key: string) => {
-    let c = map.get(key);
-    if (!c) {
-      c = empty();
-      map.set(key, c);
-    }
-    return c;
-  };
-  for (const a of adds) {
-    for (const c of [bump(daily, a.day), bump(staff, a.userid), total]) c.adds += a.n;
-    expiredAdds += a.expired;
-  }
-  for (const d of deletes) {
-    for (const c of [bump(daily, d.day), bump(staff, d.userid), total]) {
-      c.deletes += d.n;
-      c.deletesWithin24h += d.within;
-    }
-  }
-  for (const s of scans) for (const c of [bump(daily, s.day), total]) c.scans += s.n;
-  for (const c of [...daily.values(), ...staff.values(), total]) c.netAdds = c.adds - c.deletes;
-
-  const spendFen = Math.round(
-    spend.reduce((sum, s) => sum + (Number(s.amount_fen) * Math.max(0, s.overlap)) / Math.max(1, s.days), 0),
-  );
   return {
     liveCodeId: id,
-    from,
-    to,
-    timeZone: zone,
-    ...total,
-    expiredAdds,
-    welcome: welcome ?? { sent: 0, failed: 0, pending: 0, skipped: 0 },
-    spendFen,
-    costPerAddFen: total.adds ? Math.round(spendFen / total.adds) : null,
-    daily: [...daily.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([date, c]) => ({ date, ...c })),
-    staff: [...staff.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([userid, c]) => ({ userid, ...c })),
+    ...common,
+    expiredAdds: extra?.expired ?? 0,
+    welcome: {
+      sent: extra?.sent ?? 0,
+      failed: extra?.failed ?? 0,
+      pending: extra?.pending ?? 0,
+      skipped: extra?.skipped ?? 0,
+    },
   };
 }
 

@@ -11,7 +11,13 @@ import { loadFieldDefs, validateAttributes } from "./fields.ts";
 import { mergeCustomers, suggestMerges } from "./merge.service.ts";
 import { type AttributeValue, type CustomerRow, customerColumns, type IdentityInput } from "./model.ts";
 import { displayPhone } from "./phone.ts";
-import { customersByIdentity, identityKeys, insertIdentities, lockIdentities } from "./resolve.ts";
+import {
+  customersByIdentity,
+  identityFactData,
+  identityKeys,
+  insertIdentities,
+  lockIdentities,
+} from "./resolve.ts";
 import { ensureTags, tagsByIds, tagsByNums } from "./tags.service.ts";
 import { recordCustomerEvent } from "./timeline.ts";
 
@@ -97,7 +103,7 @@ export async function upsertCustomer(scope: Scope, w: Writer, input: CustomerInp
   for (const k of added) {
     if (!created || (k.type !== "phone" && k.type !== "email")) {
       await recordCustomerEvent(scope, w.platform.events, id, "customer.identity_added", {
-        type: k.type,
+        ...identityFactData(k),
         cause: w.cause,
       });
     }

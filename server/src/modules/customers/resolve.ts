@@ -108,6 +108,27 @@ export async function customersByIdentity(scope: Scope, keys: IdentityKey[]): Pr
   return rows.map((r) => r.customer_id);
 }
 
+/** Identity types whose value is a contact detail: a phone is stored as its blind index, and an
+ * e-mail is personal data that the timeline and the events leaving Siyu do not repeat. */
+const contactIdentityTypes: ReadonlySet<string> = new Set(["phone", "email"]);
+
+/**
+ * What a `customer.identity_added` fact says about the identity: its type, its scope (the corp,
+ * appid or shop it is unique in) and its value — except for contact details, which only the
+ * profile shows (masked where the caller may not see them).
+ */
+export function identityFactData(k: IdentityKey): { type: string; scope?: string; value?: string } {
+  return {
+    type: k.type,
+    ...(k.scope ? { scope: k.scope } : {}),
+    ...(contactIdentityTypes.has(k.type) ? {} : { value: k.value }),
+  };
+}
+
+export function isContactIdentityType(type: string): boolean {
+  return contactIdentityTypes.has(type);
+}
+
 export async function insertIdentities(
   scope: Scope,
   customerId: string,

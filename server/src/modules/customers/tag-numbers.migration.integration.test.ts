@@ -1,28 +1,17 @@
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../platform/db/index.ts";
-import { migrate } from "../../platform/db/index.ts";
-import { migrationsDir } from "../../platform/db/migrate.ts";
-import { dbKinds, freshDatabase } from "../../testing/databases.ts";
+import { dbKinds } from "../../testing/databases.ts";
+import { type MigratedDatabase, migrateOverOldRows } from "../../testing/migration-harness.ts";
 
 const T = "ten_tagnum";
 
 /** 0016_tag_numbers.sql over data written with the text[] schema before it. */
 describe.each(dbKinds)("0016_tag_numbers on %s", (kind) => {
+  let migrated: MigratedDatabase;
   let db: Database;
-  let drop: () => Promise<void>;
-  const dir = mkdtempSync(join(tmpdir(), "siyu-mig-"));
 
   beforeAll(async () => {
-    const fresh = await freshDatabase(kind);
-    db = fresh.db;
-    drop = fresh.drop;
-    for (const f of readdirSync(migrationsDir).filter((f) => f < "0016"))
-      copyFileSync(join(migrationsDir, f), join(dir, f));
-    await migrate(db, dir);
-    await db.system(async (s) => {
+    migrated = await migrateOverOldRows(kind, "0016_tag_numbers.sql", async (s) => {
       await s.query("insert into tenants (id, name) values ($1, 'T')", [T]);
       await s.query(
         "insert into tags (id, tenant_id, name) values ('tag_a', $1, 'A'), ('tag_b', $1, 'B'), ('tag_c', $1, 'C')",
@@ -39,13 +28,9 @@ describe.each(dbKinds)("0016_tag_numbers on %s", (kind) => {
         [T, JSON.stringify({ id: "c1", tag_ids: ["tag_a"] }), JSON.stringify({ id: "c3", tag_ids: [] })],
       );
     });
-    copyFileSync(join(migrationsDir, "0016_tag_numbers.sql"), join(dir, "0016_tag_numbers.sql"));
-    expect(await migrate(db, dir)).toEqual(["0016_tag_numbers.sql"]);
+    db = migrated.db;
   });
-  afterAll(async () => {
-    await drop?.();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => migrated?.close());
 
   it("numbers existing tags and converts customers' tag arrays in order", async () => {
     await db.system(async (s) => {

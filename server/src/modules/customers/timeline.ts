@@ -1,5 +1,6 @@
 import type { Scope } from "../../platform/db/index.ts";
 import type { EventBus } from "../../platform/events/index.ts";
+import { isContactIdentityType } from "./resolve.ts";
 
 /**
  * Writes one fact about a person: a timeline row, and the same fact as a domain event in the
@@ -94,6 +95,36 @@ export async function listTimeline(
   const items = rows
     .slice(0, q.limit)
     .map((r) => ({ id: String(r.id), type: r.type, at: r.at.toISOString(), data: r.data }));
+  await fillIdentityValues(scope, customerId, items);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > q.limit && last ? `${last.at}_${last.id}` : null };
+}
+
+/**
+ * `customer.identity_added` facts written before they named the identity carry only its type: they
+ * get the value and scope of the customer's one identity of that type (none is guessed when the
+ * customer holds several, say two Official Accounts' openids). Contact details stay out.
+ */
+async function fillIdentityValues(
+  scope: Scope,
+  customerId: string,
+  items: Array<{ type: string; data: Record<string, unknown> }>,
+): Promise<void> {
+  const bare = items.filter(
+    (i) =>
+      i.type === "customer.identity_added" &&
+      typeof i.data.type === "string" &&
+      i.data.value === undefined &&
+      !isContactIdentityType(i.data.type),
+  );
+  if (bare.length === 0) return;
+  const rows = await scope.query<{ type: string; scope: string; value: string }>(
+    "select type, scope, value from customer_identities where customer_id = $1 and type = any($2::text[])",
+    [customerId, [...new Set(bare.map((i) => i.data.type as string))]],
+  );
+  for (const i of bare) {
+    const same = rows.filter((r) => r.type === i.data.type);
+    if (same.length !== 1) continue;
+    i.data = { ...i.data, value: same[0]!.value, ...(same[0]!.scope ? { scope: same[0]!.scope } : {}) };
+  }
 }

@@ -197,3 +197,18 @@ export async function userIdsByEmail(scope: Scope, emails: string[]): Promise<Ma
   );
   return new Map(rows.map((r) => [r.email, r.id]));
 }
+
+/**
+ * The managers of these users (for approval escalation and "manager of" assignee rules): active
+ * users with the manager role in the same department; none when the users have no department.
+ */
+export async function managersOf(scope: Scope, userIds: string[]): Promise<string[]> {
+  if (!userIds.length) return [];
+  const rows = await scope.query<{ id: string }>(
+    `select distinct m.id from users u join users m on m.department_id = u.department_id
+      where u.id = any($1::text[]) and u.department_id is not null and m.deleted_at is null
+        and m.status = 'active' and 'manager' = any(m.roles) and m.id <> u.id`,
+    [userIds],
+  );
+  return rows.map((r) => r.id);
+}

@@ -1,4 +1,5 @@
 import type { Scope } from "../../platform/db/index.ts";
+import type { JobToSend } from "../../platform/jobs/index.ts";
 import type { Platform } from "../../platform/platform.ts";
 
 /**
@@ -38,7 +39,28 @@ export interface ContactAppliedEvent {
   customerId: string | null;
 }
 
+/** A customer group's members changed (WeCom's change_external_chat, after the group was applied). */
+export interface GroupChangedEvent {
+  inboxId: number;
+  chatId: string;
+  /** Members now (WeCom's member list length). */
+  memberCount: number;
+  joined: string[];
+  left: string[];
+  dismissed: boolean;
+}
+
 export interface ContactHooks {
+  /** In the event job's transaction, after a group's create/update/dismiss event was applied. */
+  onGroupChanged: Array<(scope: Scope, event: GroupChangedEvent) => Promise<void>>;
+  /**
+   * In the callback's own transaction (the inbox's group commit, `Inbox.onStored`), with the fresh
+   * contact events of the batch, before WeCom hears its 200: the listener records what it must and
+   * returns the jobs to enqueue with the batch. It runs in a savepoint, so when it throws nothing of
+   * it stays, and `onEvent` (which runs later for every event) must do the work itself: listeners
+   * keep `onEvent` idempotent with what they did here.
+   */
+  onStored: Array<(scope: Scope, events: ContactEvent[]) => Promise<JobToSend[]>>;
   /** In the inbox transaction, once per event. Keep it short: it is on the callback's path. */
   onEvent: Array<(scope: Scope, event: ContactEvent) => Promise<void>>;
   /**
@@ -56,7 +78,7 @@ const registry = new WeakMap<Platform, ContactHooks>();
 export function contactHooks(platform: Platform): ContactHooks {
   let hooks = registry.get(platform);
   if (!hooks) {
-    hooks = { onEvent: [], sourceOf: [], onApplied: [] };
+    hooks = { onStored: [], onEvent: [], sourceOf: [], onApplied: [], onGroupChanged: [] };
     registry.set(platform, hooks);
   }
   return hooks;
@@ -71,4 +93,26 @@ const kindOf: Record<string, ContactEventKind> = {
 
 export function contactEventKind(kind: string): ContactEventKind | undefined {
   return kindOf[kind];
+}
+
+/** Member counts of customer groups as the wecom module last synced them (absent: never seen). */
+export async function groupMemberCounts(
+  scope: Scope,
+  chatIds: string[],
+): Promise<Map<string, { name: string; memberCount: number; dismissed: boolean }>> {
+  if (!chatIds.length) return new Map();
+  const rows = await scope.query<{
+    chat_id: string;
+    name: string;
+    member_count: number;
+    dismissed_at: Date | null;
+  }>("select chat_id, name, member_count, dismissed_at from wecom_groups where chat_id = any($1::text[])", [
+    chatIds,
+  ]);
+  return new Map(
+    rows.map((r) => [
+      r.chat_id,
+      { name: r.name, memberCount: r.member_count, dismissed: r.dismissed_at !== null },
+    ]),
+  );
 }

@@ -4,9 +4,17 @@ export {
   type ContactEventKind,
   type ContactHooks,
   contactHooks,
+  type GroupChangedEvent,
+  groupMemberCounts,
 } from "./contact-hooks.ts";
+/** Enqueues the send of a mass message created in a transaction (call after it commits). */
+export { sendMassMessage as queueMassMessage } from "./jobs/mass-message.job.ts";
 /** A WeCom failure in a request: 502 with WeCom's errcode, never the token or secret. */
 export { wecomRouteError } from "./ops/action-steps.ts";
+/** A one-off WeCom mass message (flows send a message to one customer through it). */
+export { createMassMessage } from "./ops/mass-messages.ts";
+/** The WeCom members who have the customer as a contact (owner staff). */
+export { ownerStaffOf } from "./ops/owner-staff.ts";
 export {
   type ContactWaySpec,
   type LiveCodePort,

@@ -41,8 +41,10 @@ export const wecomModule: Module = {
       );
     }
     if (platform.config.role !== "api") {
-      // Catches event tasks whose job was lost between commit and send (a crash), every minute.
+      // Catches event tasks whose job was lost between commit and send (a crash), every minute, and
+      // once now for those an earlier process left.
       await platform.jobs.schedule(sweepEventsJob, "* * * * *", {});
+      await platform.jobs.send(sweepEventsJob, { boot: true });
       await platform.jobs.schedule(reconcileTenantsJob, reconcileCron, {});
       await platform.jobs.schedule(actionsSweepJob, "* * * * *", {});
     }

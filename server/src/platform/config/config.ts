@@ -59,12 +59,40 @@ const schema = z.object({
    */
   SIYU_WECOM_API_RATE: z.coerce.number().int().positive().default(5000),
   /**
+   * Calls per minute accepted per flow webhook token (`POST /hooks/flows/:token`), shared by every
+   * process through the rate limiter; above it 429 with Retry-After. Default 600 (10/s): well above
+   * an order system's pace, low enough that a caller stuck in a retry loop cannot flood the engine.
+   */
+  SIYU_FLOW_WEBHOOK_RATE: z.coerce.number().int().positive().default(600),
+  /**
    * Jobs of the `realtime` queue run at once per worker process. Default 16 with PostgreSQL: its jobs
    * mostly wait on WeCom (welcome messages must go out within a welcome code's 20 s), so it runs wider
    * than the other queues. Default 4 embedded: PGlite shares the one thread with the callback route,
    * and wider workers there starve the acknowledgements (bench/live-codes-burst.bench.ts).
    */
   SIYU_REALTIME_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  /**
+   * The query parameter of a live code's landing link that names the scan's region (province or
+   * city) for the by_region strategy, e.g. `/l/abc?region=广州`. Default `region`.
+   */
+  SIYU_REGION_PARAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/)
+    .default("region"),
+  /**
+   * A request header carrying the visitor's region when the link has none, set by a reverse proxy or
+   * CDN from the client IP (Siyu ships no GeoIP database). Unset: only the query parameter counts.
+   */
+  SIYU_REGION_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,60}$/)
+    .optional(),
+  /**
+   * Embedded mode: how many job transactions may wait for PGlite's one connection at once (the
+   * rest wait their turn, handed over after pending I/O), so callbacks and requests go first.
+   * 1 (default) keeps a burst of WeCom adds inside the welcome code's 20 s; 0 = no limit.
+   */
+  SIYU_PGLITE_JOB_SLOTS: z.coerce.number().int().min(0).max(64).default(1),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -91,8 +119,16 @@ export interface Config {
   callbackToleranceS: number;
   /** `SIYU_WECOM_API_RATE`: WeCom calls per minute per API and corp. */
   wecomApiRatePerMinute: number;
+  /** `SIYU_FLOW_WEBHOOK_RATE`: flow webhook calls per minute per token. */
+  flowWebhookRatePerMinute: number;
   /** `SIYU_REALTIME_CONCURRENCY`: realtime jobs at once per worker process. */
   realtimeConcurrency: number;
+  /** `SIYU_REGION_PARAM`: the landing link's region parameter (by_region live codes). */
+  regionParam: string;
+  /** `SIYU_REGION_HEADER` (lower case): a proxy's region header, when set. */
+  regionHeader: string | undefined;
+  /** `SIYU_PGLITE_JOB_SLOTS`: job transactions waiting for PGlite at once (1); 0 = no limit. */
+  pgliteJobSlots: number;
   /** `embedded` when PGlite is used. */
   mode: "embedded" | "cluster";
 }
@@ -132,7 +168,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDir: c.SIYU_WEB_DIR ?? (existsSync(defaultWeb) ? defaultWeb : undefined),
     callbackToleranceS: c.SIYU_CALLBACK_TOLERANCE_S,
     wecomApiRatePerMinute: c.SIYU_WECOM_API_RATE,
+    flowWebhookRatePerMinute: c.SIYU_FLOW_WEBHOOK_RATE,
     realtimeConcurrency: c.SIYU_REALTIME_CONCURRENCY ?? (mode === "cluster" ? 16 : 4),
+    regionParam: c.SIYU_REGION_PARAM,
+    regionHeader: c.SIYU_REGION_HEADER?.toLowerCase(),
+    pgliteJobSlots: c.SIYU_PGLITE_JOB_SLOTS,
     mode,
   };
 }

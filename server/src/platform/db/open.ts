@@ -5,7 +5,9 @@ import { openPglite } from "./pglite.ts";
 import { openPostgres } from "./postgres.ts";
 
 /** PostgreSQL when DATABASE_URL is set, else PGlite in `<data dir>/pglite`. */
-export function openDatabase(config: Pick<Config, "databaseUrl" | "dataDir">): Promise<Database> {
+export function openDatabase(
+  config: Pick<Config, "databaseUrl" | "dataDir"> & Partial<Pick<Config, "pgliteJobSlots">>,
+): Promise<Database> {
   if (config.databaseUrl) return openPostgres(config.databaseUrl);
-  return openPglite(join(config.dataDir, "pglite"));
+  return openPglite(join(config.dataDir, "pglite"), { jobSlots: config.pgliteJobSlots });
 }

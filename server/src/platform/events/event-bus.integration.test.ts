@@ -64,6 +64,45 @@ describe.each(worlds)("event bus on %s with %s", (kind, queueKind) => {
     expect(processed).toEqual([{ subscriber: "a" }, { subscriber: "b" }]);
   });
 
+  it("makes no delivery for an event a subscriber's accepts refuses; a throwing accepts delivers", async () => {
+    const { db, tenantId } = await boot();
+    bus.subscribe({
+      name: "picky",
+      events: ["*"],
+      accepts: (e) => e.payload.n === 1,
+      handler: record("picky"),
+    });
+    bus.subscribe({
+      name: "broken",
+      events: ["*"],
+      accepts: () => {
+        throw new Error("cache down");
+      },
+      handler: record("broken"),
+    });
+    await run();
+    const [one, two] = await db.tenant(tenantId, async (s) => [
+      await bus.publish(s, { type: "x.happened", aggregateType: "x", aggregateId: "x1", payload: { n: 1 } }),
+      await bus.publish(s, { type: "x.happened", aggregateType: "x", aggregateId: "x2", payload: { n: 2 } }),
+    ]);
+    await waitFor(async () => (await effects(db, "broken")).length === 2);
+    await bus.dispatchPending();
+    expect(await effects(db, "picky")).toEqual([one!.id]);
+    const rows = await db.system((s) =>
+      s.query<{ event_id: string; delivered_to: string[] }>(
+        "select event_id, delivered_to from outbox order by id",
+      ),
+    );
+    expect(rows.map((r) => [r.event_id, [...r.delivered_to].sort()])).toEqual([
+      [one!.id, ["broken", "picky"]],
+      [two!.id, ["broken"]],
+    ]);
+    const processed = await db.system((s) =>
+      s.query<{ n: number }>("select count(*)::int as n from processed_events where subscriber = 'picky'"),
+    );
+    expect(processed[0]!.n).toBe(1);
+  });
+
   it("publishMany stores many events with one statement, in order, each delivered once", async () => {
     const { db, tenantId } = await boot();
     bus.subscribe({ name: "a", events: ["*"], handler: record("a") });

@@ -1,4 +1,4 @@
-import type { Database, Scope } from "../db/index.ts";
+import { type Database, inBackground, type Scope } from "../db/index.ts";
 import { newId } from "../ids/ids.ts";
 import type { JobQueue, JobToSend } from "../jobs/jobs.ts";
 import { queueNames } from "../jobs/jobs.ts";
@@ -50,8 +50,9 @@ export interface EventBusOptions {
  * the first job is kept, 7 days) and which `processed_events` would skip anyway. Marking first and
  * sending after could lose deliveries; sending inside the claim transaction is impossible on
  * PGlite's single connection. Guarantee: every committed event reaches every subscriber registered
- * at dispatch time at least once, and its database effects happen once (processed-event record in
- * the handler's transaction). Subscribers must be registered in every process before `start`.
+ * at dispatch time (that wants it and whose `accepts` does not refuse it) at least once, and its
+ * database effects happen once (processed-event record in the handler's transaction).
+ * Subscribers must be registered in every process before `start`.
  */
 export function createEventBus(options: EventBusOptions): EventBus {
   const { db, jobs, log } = options;
@@ -80,6 +81,15 @@ export function createEventBus(options: EventBusOptions): EventBus {
     });
   }
 
+  async function accepted(sub: Subscriber, event: OutboxEvent): Promise<boolean> {
+    try {
+      return await sub.accepts!(event);
+    } catch (err) {
+      log?.warn({ err, subscriber: sub.name }, "subscriber accepts() failed; delivering");
+      return true;
+    }
+  }
+
   /** Sends the delivery jobs of a batch; returns the subscribers each row was sent to. */
   async function send(batch: OutboxEvent[]): Promise<Map<number, string[]>> {
     const deliveredTo = new Map<number, string[]>();
@@ -88,6 +98,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
       const names: string[] = [];
       for (const sub of subscribers.values()) {
         if (!wants(sub, event.type)) continue;
+        if (sub.accepts && !(await accepted(sub, event))) continue;
         names.push(sub.name);
         const job: DeliveryJob = { subscriber: sub.name, event };
         sends.push({
@@ -127,7 +138,8 @@ export function createEventBus(options: EventBusOptions): EventBus {
    */
   function pump(): Promise<number> {
     if (!current) {
-      current = drain().finally(() => {
+      // Moving outbox rows to subscribers is background work: requests go first on PGlite.
+      current = inBackground(drain).finally(() => {
         current = undefined;
       });
       return current;

@@ -1,5 +1,5 @@
 import type { Scope } from "../db/index.ts";
-import type { QueueName } from "../jobs/jobs.ts";
+import type { JobToSend, QueueName } from "../jobs/jobs.ts";
 
 /**
  * Domain events through a transactional outbox.
@@ -41,6 +41,13 @@ export interface Subscriber {
   events: string[];
   queue?: QueueName;
   ordered?: boolean;
+  /**
+   * Asked by the dispatcher, per event it `wants`, before a delivery job is made: false skips the
+   * delivery (no job, no transaction, no processed-event record). For a subscriber with `*` that
+   * acts on few tenants. It may read a cache and so be stale: answer false only where a missed
+   * event is caught up some other way (a sweep). A throw counts as true.
+   */
+  accepts?: (event: DomainEvent) => boolean | Promise<boolean>;
   handler: (event: DomainEvent, scope: Scope) => Promise<void>;
 }
 
@@ -75,6 +82,22 @@ export interface Inbox {
   handle(
     platform: string,
     handler: (event: InboundEvent & { id: number; tenantId: string }, scope: Scope) => Promise<void>,
+  ): void;
+  /**
+   * Work on one platform's events that cannot wait for their processing job (a WeCom welcome code
+   * lives 20 s). Runs inside the transaction that stores the events, once per stored batch, with the
+   * batch's fresh events of that platform (never a retry of a stored one); the jobs it returns are
+   * enqueued with the batch's processing jobs in one `sendMany` after commit. It runs in a savepoint:
+   * when it throws, its writes are rolled back, the events are still stored and acknowledged, and
+   * their processing job must then do the work itself (the handler checks what is already done).
+   * Keep it to a few set-based statements per batch: the platform waits for its answer meanwhile.
+   */
+  onStored(
+    platform: string,
+    hook: (
+      events: Array<InboundEvent & { id: number; tenantId: string }>,
+      scope: Scope,
+    ) => Promise<JobToSend[]>,
   ): void;
   /** Starts the periodic sweep that re-enqueues stored events whose processing job was lost. */
   start(): Promise<void>;

@@ -154,4 +154,25 @@ describe.each(worlds)("inbox on %s with %s", (kind, queueKind) => {
     // Nothing left to sweep: processed rows are not re-enqueued.
     expect(await inbox.sweep()).toBe(0);
   });
+
+  it("re-enqueues rows an earlier process left when it starts, without waiting for staleness", async () => {
+    world = await openWorld(kind, queueKind);
+    // An hour's staleness: only the start-up sweep can pick the row up within this test.
+    inbox = createInbox({ db: world.db, jobs: world.jobs, staleMs: 3_600_000 });
+    const seen: number[] = [];
+    inbox.handle("oa", async (e) => {
+      seen.push(e.id);
+    });
+    const [row] = await world.db.query<{ id: number }>(
+      `insert into inbox (tenant_id, platform, event_key, kind, payload)
+       values ($1, 'oa', 'k-boot', 'subscribe', '{}') returning id`,
+      [world.tenantId],
+    );
+    if (!row) throw new Error("no inbox row");
+    await run();
+    expect(await inbox.sweep()).toBe(0);
+    await inbox.start();
+    await waitFor(async () => (await state(Number(row.id)))?.processed_at != null);
+    expect(seen).toEqual([Number(row.id)]);
+  });
 });

@@ -1,6 +1,6 @@
-import type { Database, Scope } from "../db/index.ts";
+import { type Database, inBackground, type Scope } from "../db/index.ts";
 import { errorText } from "../jobs/dead-letters.ts";
-import type { JobQueue, QueueName } from "../jobs/jobs.ts";
+import type { JobQueue, JobToSend, QueueName } from "../jobs/jobs.ts";
 import type { Logger } from "../logger.ts";
 import type { InboundEvent, Inbox } from "./events.ts";
 
@@ -17,11 +17,16 @@ export interface InboxOptions {
 }
 
 export interface InboxService extends Inbox {
-  /** Re-enqueues unprocessed rows older than `staleMs`; returns how many jobs it created. */
-  sweep(): Promise<number>;
+  /**
+   * Re-enqueues unprocessed rows older than `staleMs` (the option's, unless given); returns how
+   * many jobs it created.
+   */
+  sweep(staleMs?: number): Promise<number>;
 }
 
-type Handler = (event: InboundEvent & { id: number; tenantId: string }, scope: Scope) => Promise<void>;
+type StoredEvent = InboundEvent & { id: number; tenantId: string };
+type Handler = (event: StoredEvent, scope: Scope) => Promise<void>;
+type StoredHook = (events: StoredEvent[], scope: Scope) => Promise<JobToSend[]>;
 
 interface Received {
   id: number;
@@ -67,6 +72,7 @@ export function createInbox(options: InboxOptions): InboxService {
   const queue = options.queue ?? "realtime";
   const staleMs = options.staleMs ?? 60_000;
   const handlers = new Map<string, Handler>();
+  const storedHooks = new Map<string, StoredHook>();
   let timer: NodeJS.Timeout | undefined;
 
   async function enqueue(id: number, tenantId: string): Promise<string | null> {
@@ -149,8 +155,27 @@ export function createInbox(options: InboxOptions): InboxService {
     }
   }
 
+  /** The `onStored` hooks of the batch's fresh events, each in a savepoint; returns their jobs. */
+  async function runStoredHooks(scope: Scope, fresh: StoredEvent[]): Promise<JobToSend[]> {
+    const out: JobToSend[] = [];
+    for (const [platform, hook] of storedHooks) {
+      const mine = fresh.filter((e) => e.platform === platform);
+      if (!mine.length) continue;
+      await scope.query("savepoint inbox_stored_hook");
+      try {
+        out.push(...(await hook(mine, scope)));
+        await scope.query("release savepoint inbox_stored_hook");
+      } catch (err) {
+        await scope.query("rollback to savepoint inbox_stored_hook");
+        log?.warn({ err, platform }, "inbox onStored hook failed; the processing jobs do its work");
+      }
+    }
+    return out;
+  }
+
   async function storeBatch(tenantId: string, events: InboundEvent[]): Promise<Received[]> {
     const keyOf = (platform: string, eventKey: string) => `${platform}\u0000${eventKey}`;
+    let hookJobs: JobToSend[] = [];
     const results = await db.tenant(tenantId, async (scope) => {
       const inserted = await scope.query<{ id: number | string; platform: string; event_key: string }>(
         `insert into inbox (tenant_id, platform, event_key, kind, payload)
@@ -179,7 +204,7 @@ export function createInbox(options: InboxOptions): InboxService {
         for (const r of existing) known.set(keyOf(r.platform, r.event_key), Number(r.id));
       }
       // Within one batch the first copy of an event is the fresh one; later copies are retries.
-      return events.map((e): Received => {
+      const received = events.map((e): Received => {
         const key = keyOf(e.platform, e.eventKey);
         const id = fresh.get(key);
         if (id !== undefined) {
@@ -191,10 +216,22 @@ export function createInbox(options: InboxOptions): InboxService {
         if (existing === undefined) throw new Error("inbox row vanished between insert and select");
         return { id: existing, duplicate: true };
       });
+      if (storedHooks.size) {
+        const fresh = events
+          .map((e, i) => ({ e, r: received[i] as Received }))
+          .filter(({ r }) => !r.duplicate)
+          .map(({ e, r }) => ({ ...e, id: r.id, tenantId }));
+        hookJobs = await runStoredHooks(scope, fresh);
+      }
+      return received;
     });
-    const jobsToSend = results
-      .filter((r) => !r.duplicate)
-      .map((r) => ({ name: inboxJobName, data: { id: r.id, tenantId }, options: { key: String(r.id) } }));
+    const jobsToSend: JobToSend[] = [
+      // First: a hook's jobs are the urgent ones (the order of one call is the order they run in).
+      ...hookJobs,
+      ...results
+        .filter((r) => !r.duplicate)
+        .map((r) => ({ name: inboxJobName, data: { id: r.id, tenantId }, options: { key: String(r.id) } })),
+    ];
     if (jobsToSend.length > 0) {
       // Stored is what the platform needs to hear; a failed send is repaired by the sweep.
       await jobs
@@ -226,13 +263,18 @@ export function createInbox(options: InboxOptions): InboxService {
       handlers.set(platform, handler);
     },
 
-    async sweep() {
+    onStored(platform, hook) {
+      if (storedHooks.has(platform)) throw new Error(`inbox onStored hook for ${platform} registered twice`);
+      storedHooks.set(platform, hook);
+    },
+
+    async sweep(olderThanMs = staleMs) {
       const rows = await db.system((scope) =>
         scope.query<{ id: number | string; tenant_id: string }>(
           `select id, tenant_id from inbox
            where processed_at is null and received_at <= now() - make_interval(secs => $1::double precision / 1000)
            order by id limit 1000`,
-          [staleMs],
+          [olderThanMs],
         ),
       );
       let created = 0;
@@ -244,8 +286,13 @@ export function createInbox(options: InboxOptions): InboxService {
 
     async start() {
       if (timer) return;
+      // Rows left unprocessed by an earlier process (killed between commit and enqueue) go now,
+      // not a staleness period later; the job key makes a row whose job still exists a no-op.
+      inBackground(() => inbox.sweep(0))
+        .then((n) => n && log?.info({ sent: n }, "inbox rows of an earlier process re-enqueued"))
+        .catch((err) => log?.warn({ err }, "inbox boot sweep failed"));
       timer = setInterval(() => {
-        inbox.sweep().catch((err) => log?.warn({ err }, "inbox sweep failed"));
+        inBackground(() => inbox.sweep()).catch((err) => log?.warn({ err }, "inbox sweep failed"));
       }, options.sweepMs ?? 30_000);
       timer.unref();
     },

@@ -27,7 +27,7 @@ export const worlds: Array<[DbKind, QueueKind]> = [
 ];
 
 export async function openWorld(kind: DbKind, queueKind: QueueKind = "pg-boss"): Promise<EventsWorld> {
-  const fresh = await freshDatabase(kind);
+  const fresh = await freshDatabase(kind, { migrated: true });
   const { db } = fresh;
   await migrate(db);
   const tenantId = "ten_a";

@@ -39,8 +39,10 @@ import { queueNames } from "./jobs.ts";
  *   between) is noticed on the next send with that key, which adds the job then.
  * - `sendMany`: one MULTI of `SET NX` markers, then one `addBulk` per engine queue.
  * - Dead letters: the last failed attempt is written to the SQL table both drivers share.
- * - A worker that dies mid-job: its lock lapses (`lockMs`, default 30 s) and the stalled-job
- *   check moves the job back to waiting.
+ * - A worker that dies mid-job: its lock lapses (`lockMs`, default 30 s; 10 s on the realtime
+ *   queue, checked every 5 s, as a welcome code lives 20 s; others checked every 10 s) and the
+ *   stalled-job check moves the job back to waiting. A lock lost to a blocked event loop runs the
+ *   job twice, which the handlers' stored steps make harmless.
  */
 export interface BullQueueOptions {
   redisUrl: string;
@@ -48,7 +50,7 @@ export interface BullQueueOptions {
   log?: Logger;
   /** Key prefix; tests use `siyu-test-<random>` to isolate themselves. Default `siyu`. */
   prefix?: string;
-  /** How long a running job's lock lasts before the job counts as stalled. Default 30 s. */
+  /** How long a running job's lock lasts before the job counts as stalled. Default 30 s (realtime 10 s). */
   lockMs?: number;
 }
 
@@ -227,7 +229,8 @@ export function createBullQueue(options: BullQueueOptions): JobQueue {
           connection: connection(),
           prefix,
           concurrency: concurrencyFor(q, workOptions),
-          lockDuration: options.lockMs ?? 30_000,
+          lockDuration: options.lockMs ?? (q === "realtime" ? 10_000 : 30_000),
+          stalledInterval: q === "realtime" ? 5_000 : 10_000,
           // A job whose worker keeps dying is retried a few times, not failed on the first stall.
           maxStalledCount: 3,
         });

@@ -11,6 +11,7 @@ export type {
   JobContext,
   JobDefinition,
   JobQueue,
+  JobToSend,
   QueueCounts,
   QueueName,
   SendOptions,

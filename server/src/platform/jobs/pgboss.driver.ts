@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import PgBoss from "pg-boss";
-import type { Database } from "../db/index.ts";
+import { type Database, inBackground } from "../db/index.ts";
 import { AppError, notFound } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import {
@@ -440,12 +440,14 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue {
           woken: false,
         };
         lanes.set(q, lane);
-        lane.loop = fetchLoop(lane).catch((err) => log?.error({ err, queue: q }, "job fetch loop died"));
+        lane.loop = inBackground(() => fetchLoop(lane)).catch((err) =>
+          log?.error({ err, queue: q }, "job fetch loop died"),
+        );
       }
       await housekeeping();
       // Picks up schedules other processes add later, and failures pg-boss decided on its own.
       timer = setInterval(() => {
-        housekeeping().catch((err) => log?.warn({ err }, "job housekeeping failed"));
+        inBackground(housekeeping).catch((err) => log?.warn({ err }, "job housekeeping failed"));
       }, options.housekeepingMs ?? 30_000);
       timer.unref();
     },

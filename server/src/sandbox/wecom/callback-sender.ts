@@ -1,21 +1,13 @@
 import { randomInt } from "node:crypto";
 import { WxMsgCrypt } from "../../connectors/shared/wx-msg-crypt.ts";
 import { buildWxXml } from "../../connectors/shared/xml.ts";
+import { type DeliveryAttempt, SignedCallbackSender, withQuery } from "../shared/signed-callback-sender.ts";
 import type { SimClock } from "./clock.ts";
 import type { Corp } from "./corp.ts";
 
-export type EventFields = Record<string, string | number | string[] | undefined>;
+export type { DeliveryAttempt } from "../shared/signed-callback-sender.ts";
 
-export interface DeliveryAttempt {
-  /** Wall-clock milliseconds when the attempt started. */
-  at: number;
-  /** HTTP status, or null when the request failed or timed out. */
-  status: number | null;
-  error?: string;
-  latencyMs: number;
-  /** A deliberate duplicate delivery (fault), not a retry. */
-  duplicate?: boolean;
-}
+export type EventFields = Record<string, string | number | string[] | undefined>;
 
 export interface CallbackDelivery {
   id: number;
@@ -42,36 +34,27 @@ export interface CallbackSenderOptions {
   holdMs?: number;
 }
 
-const recordCap = 10_000;
-
 /**
  * Delivers client-side events to a corp's callback URL the way WeCom does: encrypted envelope,
  * msg_signature over the Encrypt text, binary random16, receiveid = corpid, a 5 s timeout and up to
- * 3 retries when the answer is not HTTP 200. Every attempt is recorded for inspection.
+ * 3 retries when the answer is not HTTP 200. Every attempt is recorded for inspection (the delivery
+ * machinery is shared with the OA simulator: sandbox/shared/signed-callback-sender.ts).
  */
 export class CallbackSender {
   readonly #clock: SimClock;
-  readonly #timeoutMs: number;
-  readonly #retryDelayMs: number;
-  readonly #retries: number;
-  #nextId = 1;
-  readonly #records = new Map<string, CallbackDelivery[]>();
-  readonly #held = new Map<string, Array<{ corp: Corp; record: CallbackDelivery }>>();
-  readonly #pending = new Set<Promise<void>>();
-  readonly #pendingByCorp = new Map<string, Set<Promise<void>>>();
-  #stopped = false;
-  readonly #holdMs: number;
+  readonly #core: SignedCallbackSender<Corp, CallbackDelivery>;
 
   constructor(options: CallbackSenderOptions) {
     this.#clock = options.clock;
-    this.#timeoutMs = options.timeoutMs ?? 5000;
-    this.#retryDelayMs = options.retryDelayMs ?? 1000;
-    this.#retries = options.retries ?? 3;
-    this.#holdMs = options.holdMs ?? 2000;
+    this.#core = new SignedCallbackSender<Corp, CallbackDelivery>({
+      ...options,
+      keyOf: (corp) => corp.corpId,
+      request: (corp, record) => this.#request(corp, record),
+    });
   }
 
   deliveries(corpId: string): CallbackDelivery[] {
-    return this.#records.get(corpId) ?? [];
+    return this.#core.deliveries(corpId);
   }
 
   /** Emits one event (the common header is added here). No callback config: recorded as failed. */
@@ -87,8 +70,8 @@ export class CallbackSender {
     if (extra.ChatId !== undefined) fields.ChatId = extra.ChatId;
     fields.ChangeType = changeType;
     for (const [k, v] of Object.entries(extra)) if (v !== undefined && k !== "ChatId") fields[k] = v;
-    const record: CallbackDelivery = {
-      id: this.#nextId++,
+    return this.#core.send(corp, {
+      id: this.#core.nextId(),
       corpId: corp.corpId,
       event,
       changeType,
@@ -97,66 +80,18 @@ export class CallbackSender {
       createdAt: Date.now(),
       state: "pending",
       attempts: [],
-    };
-    const list = this.#records.get(corp.corpId) ?? [];
-    this.#records.set(corp.corpId, list);
-    list.push(record);
-    if (list.length > recordCap) list.splice(0, list.length - recordCap);
-
-    const window = corp.faults.callbackReorderWindow;
-    if (window > 1) {
-      record.state = "held";
-      const held = this.#held.get(corp.corpId) ?? [];
-      this.#held.set(corp.corpId, held);
-      held.push({ corp, record });
-      if (held.length >= window) this.#release(corp.corpId);
-      // A window that never fills must not hold events forever: release what is held after a while.
-      else if (held.length === 1) setTimeout(() => this.#release(corp.corpId), this.#holdMs).unref();
-    } else {
-      this.#start(corp, record);
-    }
-    return record;
-  }
-
-  /** Sends held (reordered) events now, newest first. */
-  #release(corpId: string): void {
-    const held = this.#held.get(corpId) ?? [];
-    this.#held.delete(corpId);
-    for (const { corp, record } of held.reverse()) {
-      record.state = "pending";
-      this.#start(corp, record);
-    }
-  }
-
-  #start(corp: Corp, record: CallbackDelivery): void {
-    const p = this.#deliver(corp, record).finally(() => {
-      this.#pending.delete(p);
-      this.#pendingByCorp.get(corp.corpId)?.delete(p);
     });
-    this.#pending.add(p);
-    const set = this.#pendingByCorp.get(corp.corpId) ?? new Set<Promise<void>>();
-    this.#pendingByCorp.set(corp.corpId, set);
-    set.add(p);
   }
 
   /** Releases held events and waits until every delivery of the corp (or all corps) has finished. */
-  async flush(corpId?: string): Promise<void> {
-    if (corpId) this.#release(corpId);
-    else for (const id of [...this.#held.keys()]) this.#release(id);
-    for (;;) {
-      const set = corpId ? this.#pendingByCorp.get(corpId) : this.#pending;
-      if (!set || set.size === 0) return;
-      await Promise.allSettled([...set]);
-    }
+  flush(corpId?: string): Promise<void> {
+    return this.#core.flush(corpId);
   }
 
-  async #deliver(corp: Corp, record: CallbackDelivery): Promise<void> {
+  /** The encrypted envelope, signed when the delivery starts. */
+  #request(corp: Corp, record: CallbackDelivery) {
     const config = corp.callback;
-    if (!config) {
-      record.state = "failed";
-      record.attempts.push({ at: Date.now(), status: null, error: "no callback configured", latencyMs: 0 });
-      return;
-    }
+    if (!config) return { error: "no callback configured" };
     const crypt = new WxMsgCrypt({
       token: config.token,
       encodingAesKey: config.encodingAesKey,
@@ -167,47 +102,7 @@ export class CallbackSender {
     const encrypt = crypt.encrypt(record.xml);
     const signature = crypt.sign(timestamp, nonce, encrypt);
     const body = buildWxXml({ ToUserName: corp.corpId, Encrypt: encrypt, AgentID: String(corp.agentId) });
-    const url = withQuery(config.url, { msg_signature: signature, timestamp, nonce });
-
-    let delivered = false;
-    for (let attempt = 0; attempt <= this.#retries; attempt++) {
-      const result = await this.#post(url, body);
-      record.attempts.push(result);
-      if (result.status === 200) {
-        delivered = true;
-        break;
-      }
-      if (attempt < this.#retries && !this.#stopped) await sleep(this.#retryDelayMs);
-      if (this.#stopped) break;
-    }
-    record.state = delivered ? "delivered" : "failed";
-    // Duplicate deliveries repeat the very same request, as a WeCom retry after a lost answer does.
-    for (let i = 0; i < corp.faults.callbackDuplicates && !this.#stopped; i++) {
-      record.attempts.push({ ...(await this.#post(url, body)), duplicate: true });
-    }
-  }
-
-  async #post(url: string, body: string): Promise<DeliveryAttempt> {
-    const at = Date.now();
-    const started = performance.now();
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "text/xml; charset=utf-8" },
-        body,
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      await res.arrayBuffer();
-      return { at, status: res.status, latencyMs: Math.round(performance.now() - started) };
-    } catch (err) {
-      const name = (err as Error).name;
-      return {
-        at,
-        status: null,
-        error: name === "TimeoutError" || name === "AbortError" ? "timeout" : (err as Error).message,
-        latencyMs: Math.round(performance.now() - started),
-      };
-    }
+    return { url: withQuery(config.url, { msg_signature: signature, timestamp, nonce }), body };
   }
 
   /**
@@ -245,7 +140,7 @@ export class CallbackSender {
       echostr,
     });
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(this.#core.timeoutMs) });
       const body = await res.text();
       return { ok: res.status === 200 && body === expected, status: res.status, body, expected, echostr };
     } catch (err) {
@@ -254,20 +149,7 @@ export class CallbackSender {
   }
 
   /** Shutdown: no more retries; in-flight requests end within the timeout. */
-  async close(): Promise<void> {
-    this.#stopped = true;
-    await Promise.allSettled([...this.#pending]);
+  close(): Promise<void> {
+    return this.#core.close();
   }
-}
-
-/** Appends percent-encoded parameters (encodeURIComponent turns `+` into %2B, as WeCom sends it). */
-function withQuery(base: string, params: Record<string, string>): string {
-  const q = Object.entries(params)
-    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
-    .join("&");
-  return base + (base.includes("?") ? "&" : "?") + q;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -10,6 +10,7 @@ import {
   ShoppingOutlined,
   UserAddOutlined,
   WechatOutlined,
+  WifiOutlined,
 } from "@ant-design/icons";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { Button, Empty, Flex, Select, Tag, Timeline, Typography } from "antd";
@@ -29,6 +30,9 @@ const timelineTypes = [
   "customer.tag_removed",
   "customer.merged",
   "customer.identity_added",
+  "oa.subscribed",
+  "oa.unsubscribed",
+  "oa.message_received",
 ] as const;
 
 function icon(type: string): { node: ReactNode; color: string } {
@@ -40,6 +44,8 @@ function icon(type: string): { node: ReactNode; color: string } {
   if (type === "customer.identity_added") return { node: <IdcardOutlined />, color: "cyan" };
   if (type.startsWith("order.")) return { node: <ShoppingOutlined />, color: "orange" };
   if (type.startsWith("wecom.")) return { node: <WechatOutlined />, color: "green" };
+  if (type === "oa.unsubscribed") return { node: <WifiOutlined />, color: "red" };
+  if (type.startsWith("oa.")) return { node: <WifiOutlined />, color: "cyan" };
   if (type === "quick_reply.sent") return { node: <MessageOutlined />, color: "green" };
   if (type.startsWith("webhook.")) return { node: <ApiOutlined />, color: "gray" };
   return { node: <InfoCircleOutlined />, color: "gray" };
@@ -76,9 +82,22 @@ function EntryBody({ entry }: { entry: TimelineEntry }) {
       </>
     );
   } else if (entry.type === "customer.identity_added") {
+    // The value and where it is unique (a corp, an appid, a shop); contact details carry no value
+    // here — the profile's identity list shows them, masked where the caller may not see them.
+    const value = str(d.value);
+    const where = str(d.scope);
     detail = (
-      <Typography.Text>
-        {identityLabel(str(d.type))} · {str(d.value)}
+      <Typography.Text data-testid="timeline-identity">
+        {identityLabel(str(d.type))}
+        {value ? (
+          <>
+            {" · "}
+            <Typography.Text copyable={{ text: value }} style={{ wordBreak: "break-all" }}>
+              {value}
+            </Typography.Text>
+          </>
+        ) : null}
+        {where ? <Typography.Text type="secondary"> ({where})</Typography.Text> : null}
       </Typography.Text>
     );
   } else if (entry.type === "customer.merged") {
@@ -91,12 +110,68 @@ function EntryBody({ entry }: { entry: TimelineEntry }) {
     detail = (
       <Typography.Text type="secondary">{Object.keys(d.changes as object).join(", ")}</Typography.Text>
     );
+  } else if (entry.type === "contact.opted_out" || entry.type === "contact.opted_in") {
+    detail = (
+      <>
+        <Tag color={entry.type === "contact.opted_out" ? "red" : "green"}>
+          {t(`contactPolicy.channels.${str(d.channel)}`, { defaultValue: str(d.channel) })}
+        </Tag>
+        <Typography.Text type="secondary">
+          {t(`contactPolicy.sources.${str(d.source)}`, { defaultValue: str(d.source) })}
+          {d.note ? ` · ${str(d.note)}` : ""}
+        </Typography.Text>
+      </>
+    );
   } else if (entry.type === "quick_reply.sent") {
     detail = (
       <Typography.Paragraph type="secondary" ellipsis={{ rows: 2 }} style={{ margin: 0 }}>
         <Typography.Text>{str(d.title)}</Typography.Text> · {str(d.content)}
       </Typography.Paragraph>
     );
+  } else if (entry.type === "channel.oa_qr_followed" || entry.type === "channel.oa_qr_scanned") {
+    // Channel attribution of an Official Account QR code: the code and its scene.
+    detail = (
+      <>
+        <Tag color="green" data-testid="timeline-channel">
+          {str(d.qrCode)}
+        </Tag>
+        <Typography.Text type="secondary">{str(d.scene)}</Typography.Text>
+      </>
+    );
+  } else if (
+    entry.type === "content.clicked" ||
+    entry.type === "engagement.article_sent" ||
+    entry.type === "engagement.follow_up_created"
+  ) {
+    detail = (
+      <Typography.Text type="secondary">
+        {str(d.title)}
+        {d.ownerUserid ? ` · ${str(d.ownerUserid)}` : ""}
+      </Typography.Text>
+    );
+  } else if (entry.type === "oa.template_sent") {
+    detail = (
+      <Typography.Text type="secondary">
+        {str(d.templateId)} · {str(d.status)}
+        {d.errcode ? ` (${str(d.errcode)})` : ""}
+      </Typography.Text>
+    );
+  } else if (entry.type.startsWith("oa.")) {
+    // Official Account facts: what the follower did, in a few words (scene, key, link, text, result).
+    const bits = [d.scene, d.key, d.url, d.content, d.status].map(str).filter(Boolean);
+    detail = bits.length ? (
+      <Flex gap={4} wrap data-testid="timeline-oa">
+        {bits.map((b) => (
+          <Tag
+            key={b}
+            bordered={false}
+            style={{ maxWidth: 420, overflow: "hidden", textOverflow: "ellipsis" }}
+          >
+            {b}
+          </Tag>
+        ))}
+      </Flex>
+    ) : null;
   } else if (Object.keys(d).length > 0 && entry.type !== "customer.created") {
     detail = (
       <Typography.Text type="secondary" ellipsis style={{ display: "block", maxWidth: "min(560px, 100%)" }}>
@@ -117,8 +192,11 @@ function EntryBody({ entry }: { entry: TimelineEntry }) {
   );
 }
 
-/** Every event on the person, newest first, filterable by type, with "load more". */
-export function CustomerTimeline({ customerId }: { customerId: string }) {
+/**
+ * Every event on the person, newest first, filterable by type, with "load more". `refetchMs`: poll,
+ * for views that watch events arrive (the simulator's "what Siyu sees").
+ */
+export function CustomerTimeline({ customerId, refetchMs }: { customerId: string; refetchMs?: number }) {
   const { t } = useTranslation();
   const [type, setType] = useState<string | undefined>();
   const query = useInfiniteQuery({
@@ -131,6 +209,7 @@ export function CustomerTimeline({ customerId }: { customerId: string }) {
       }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
+    ...(refetchMs ? { refetchInterval: refetchMs } : {}),
   });
   const entries = query.data?.pages.flatMap((p) => p.items) ?? [];
 

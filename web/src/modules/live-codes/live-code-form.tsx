@@ -45,13 +45,22 @@ import {
 } from "./welcome-editor.tsx";
 import { WelcomePreview } from "./welcome-preview.tsx";
 
-interface StaffOptionValues {
-  weight?: number | null;
-  dailyCap?: number | null;
+/** One working-hours window of a staff member: days (empty = every day) and [from, to). */
+interface HoursValues {
   weekdays?: number[];
   from?: string;
   to?: string;
 }
+
+interface StaffOptionValues {
+  weight?: number | null;
+  dailyCap?: number | null;
+  hours?: HoursValues[];
+  regions?: string[];
+}
+
+/** The API takes up to 14 windows per member (e.g. a morning and an afternoon shift on each day). */
+export const maxHourWindows = 14;
 
 export interface LiveCodeFormValues {
   name: string;
@@ -104,20 +113,19 @@ export function toInput(v: LiveCodeFormValues) {
   for (const userid of v.staffUserIds) {
     const o = v.staffOptions?.[userid];
     if (!o) continue;
+    const hours = (o.hours ?? [])
+      .filter((h): h is HoursValues & { from: string; to: string } => Boolean(h?.from && h.to))
+      .map((h) => ({
+        from: h.from,
+        to: h.to,
+        ...(h.weekdays?.length && h.weekdays.length < 7 ? { weekdays: [...h.weekdays].sort() } : {}),
+      }));
+    const regions = [...new Set((o.regions ?? []).map((r) => r.trim()).filter(Boolean))];
     const option: StaffOption = {
       ...(o.weight ? { weight: o.weight } : {}),
       ...(o.dailyCap ? { dailyCap: o.dailyCap } : {}),
-      ...(o.from && o.to
-        ? {
-            hours: [
-              {
-                from: o.from,
-                to: o.to,
-                ...(o.weekdays?.length && o.weekdays.length < 7 ? { weekdays: [...o.weekdays].sort() } : {}),
-              },
-            ],
-          }
-        : {}),
+      ...(hours.length ? { hours } : {}),
+      ...(regions.length ? { regions } : {}),
     };
     if (Object.keys(option).length) staffOptions[userid] = option;
   }
@@ -142,11 +150,11 @@ export function toInput(v: LiveCodeFormValues) {
 export function fromLiveCode(c: LiveCode): LiveCodeFormValues {
   const staffOptions: Record<string, StaffOptionValues> = {};
   for (const [userid, o] of Object.entries(c.staffOptions)) {
-    const h = o.hours?.[0];
     staffOptions[userid] = {
       weight: o.weight ?? null,
       dailyCap: o.dailyCap ?? null,
-      ...(h ? { from: h.from, to: h.to, weekdays: h.weekdays ?? [] } : {}),
+      hours: (o.hours ?? []).map((h) => ({ from: h.from, to: h.to, weekdays: h.weekdays ?? [] })),
+      regions: o.regions ?? [],
     };
   }
   return {
@@ -181,7 +189,89 @@ const timeProps = {
   normalize: (d: Dayjs | null) => (d ? d.format("HH:mm") : undefined),
 };
 
-/** Per pool member: weight, own cap, working hours (shown for the strategies that use them). */
+const regionSuggestions = ["北京", "上海", "广东", "广州", "深圳", "浙江", "杭州", "江苏", "四川", "成都"];
+
+/**
+ * A member's working-hours windows (several: e.g. 09:00–12:00 and 14:00–18:00 on weekdays, 10:00–16:00
+ * at weekends): days + from/to each, at most 14, with a message on the window that is incomplete or
+ * empty (from = to).
+ */
+function HoursEditor({ userid }: { userid: string }) {
+  const { t } = useTranslation();
+  return (
+    <Form.List name={["staffOptions", userid, "hours"]}>
+      {(fields, { add, remove }) => (
+        <Flex vertical gap={4} data-testid={`live-code-hours-${userid}`}>
+          {fields.map((field) => (
+            <Space key={field.key} size={4} align="start" wrap data-testid="live-code-hours-window">
+              <Form.Item name={[field.name, "weekdays"]} style={{ marginBottom: 0 }}>
+                <Select
+                  mode="multiple"
+                  size="small"
+                  style={{ minWidth: 150 }}
+                  placeholder={t("liveCodes.form.everyDay")}
+                  options={[1, 2, 3, 4, 5, 6, 7].map((d) => ({
+                    value: d,
+                    label: t(`liveCodes.weekdays.${d}`),
+                  }))}
+                />
+              </Form.Item>
+              <Form.Item
+                name={[field.name, "from"]}
+                style={{ marginBottom: 0 }}
+                rules={[{ required: true, message: t("liveCodes.form.hoursFromRequired") }]}
+                {...timeProps}
+              >
+                <TimePicker format="HH:mm" minuteStep={15} size="small" placeholder="09:00" />
+              </Form.Item>
+              <span style={{ lineHeight: "24px" }}>–</span>
+              <Form.Item
+                name={[field.name, "to"]}
+                style={{ marginBottom: 0 }}
+                dependencies={[["staffOptions", userid, "hours", field.name, "from"]]}
+                {...timeProps}
+                rules={[
+                  { required: true, message: t("liveCodes.form.hoursToRequired") },
+                  ({ getFieldValue }) => ({
+                    validator: (_r, to: string | undefined) =>
+                      to && to === getFieldValue(["staffOptions", userid, "hours", field.name, "from"])
+                        ? Promise.reject(new Error(t("liveCodes.form.hoursEmpty")))
+                        : Promise.resolve(),
+                  }),
+                ]}
+              >
+                <TimePicker format="HH:mm" minuteStep={15} size="small" placeholder="18:00" />
+              </Form.Item>
+              <Button
+                size="small"
+                type="text"
+                danger
+                onClick={() => remove(field.name)}
+                aria-label={t("liveCodes.form.removeWindow")}
+              >
+                ×
+              </Button>
+            </Space>
+          ))}
+          <Button
+            size="small"
+            type="dashed"
+            disabled={fields.length >= maxHourWindows}
+            onClick={() => add({ weekdays: [1, 2, 3, 4, 5] })}
+            data-testid={`live-code-add-window-${userid}`}
+            style={{ alignSelf: "flex-start" }}
+          >
+            {fields.length >= maxHourWindows
+              ? t("liveCodes.form.maxWindows", { n: maxHourWindows })
+              : t("liveCodes.form.addWindow")}
+          </Button>
+        </Flex>
+      )}
+    </Form.List>
+  );
+}
+
+/** Per pool member: weight, own cap, working hours, regions (shown for the strategies that use them). */
 function StaffOptionsTable({
   strategy,
   staff,
@@ -208,7 +298,13 @@ function StaffOptionsTable({
                 width: 110,
                 render: (_: unknown, s: { userid: string }) => (
                   <Form.Item name={["staffOptions", s.userid, "weight"]} noStyle>
-                    <InputNumber min={1} max={100} placeholder="1" style={{ width: 90 }} />
+                    <InputNumber
+                      min={1}
+                      max={100}
+                      placeholder="1"
+                      style={{ width: 90 }}
+                      data-testid={`live-code-weight-${s.userid}`}
+                    />
                   </Form.Item>
                 ),
               },
@@ -229,28 +325,38 @@ function StaffOptionsTable({
               {
                 title: t("liveCodes.form.hours"),
                 key: "hours",
+                render: (_: unknown, s: { userid: string }) => <HoursEditor userid={s.userid} />,
+              },
+            ]
+          : []),
+        ...(strategy === "by_region"
+          ? [
+              {
+                title: t("liveCodes.form.regions"),
+                key: "regions",
                 render: (_: unknown, s: { userid: string }) => (
-                  <Space size={4} wrap>
-                    <Form.Item name={["staffOptions", s.userid, "from"]} noStyle {...timeProps}>
-                      <TimePicker format="HH:mm" minuteStep={15} size="small" placeholder="09:00" />
-                    </Form.Item>
-                    <span>–</span>
-                    <Form.Item name={["staffOptions", s.userid, "to"]} noStyle {...timeProps}>
-                      <TimePicker format="HH:mm" minuteStep={15} size="small" placeholder="18:00" />
-                    </Form.Item>
-                    <Form.Item name={["staffOptions", s.userid, "weekdays"]} noStyle>
-                      <Select
-                        mode="multiple"
-                        size="small"
-                        style={{ minWidth: 140 }}
-                        placeholder={t("liveCodes.form.everyDay")}
-                        options={[1, 2, 3, 4, 5, 6, 7].map((d) => ({
-                          value: d,
-                          label: t(`liveCodes.weekdays.${d}`),
-                        }))}
-                      />
-                    </Form.Item>
-                  </Space>
+                  <Form.Item
+                    name={["staffOptions", s.userid, "regions"]}
+                    noStyle
+                    rules={[
+                      {
+                        validator: (_r, v: string[] | undefined) =>
+                          (v ?? []).some((x) => [...x.trim()].length > 30)
+                            ? Promise.reject(new Error(t("liveCodes.form.regionTooLong")))
+                            : Promise.resolve(),
+                      },
+                    ]}
+                  >
+                    <Select
+                      mode="tags"
+                      size="small"
+                      style={{ minWidth: 220 }}
+                      tokenSeparators={[",", "，", " "]}
+                      placeholder={t("liveCodes.form.regionsPlaceholder")}
+                      data-testid={`live-code-regions-${s.userid}`}
+                      options={regionSuggestions.map((r) => ({ value: r, label: r }))}
+                    />
+                  </Form.Item>
                 ),
               },
             ]

@@ -1,4 +1,9 @@
 import type {
+  ChannelAlertDto,
+  GroupCodeCreateInput,
+  GroupCodeDto,
+  GroupCodeStatsDto,
+  GroupCodeUpdateInput,
   LiveCodeAddDto,
   LiveCodeCreateInput,
   LiveCodeDto,
@@ -6,6 +11,7 @@ import type {
   LiveCodeStatsDto,
   LiveCodeUpdateInput,
   PosterTemplate,
+  WecomGroupDto,
 } from "@siyu/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { buildUrl, http, type Page, type Query } from "../../api/client.ts";
@@ -137,3 +143,50 @@ export function formatFen(fen: number | null | undefined): string {
   if (fen === null || fen === undefined) return "—";
   return `¥${(fen / 100).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
+
+// ---- group live codes (群活码) ----
+
+export type GroupCode = GroupCodeDto;
+export const groupCodesKey = ["group-live-codes"] as const;
+
+export const createGroupCode = (input: GroupCodeCreateInput) =>
+  http.post<GroupCode>("/api/group-live-codes", input);
+export const updateGroupCode = (id: string, input: GroupCodeUpdateInput) =>
+  http.patch<GroupCode>(`/api/group-live-codes/${enc(id)}`, input);
+export const deleteGroupCode = (id: string) => http.del<GroupCode>(`/api/group-live-codes/${enc(id)}`);
+
+export function useGroupCodes() {
+  return useQuery({
+    queryKey: [...groupCodesKey],
+    queryFn: () => http.get<Page<GroupCode>>("/api/group-live-codes", { limit: 200 }),
+    // Member counts move with WeCom's group events: the page follows without a reload.
+    refetchInterval: 5000,
+  });
+}
+
+export function useGroupCodeStats(id: string | null) {
+  return useQuery({
+    queryKey: [...groupCodesKey, id, "stats"],
+    queryFn: () => http.get<GroupCodeStatsDto>(`/api/group-live-codes/${enc(id ?? "")}/stats`),
+    enabled: Boolean(id),
+    refetchInterval: 5000,
+  });
+}
+
+export function useChannelAlerts() {
+  return useQuery({
+    queryKey: [...groupCodesKey, "alerts"],
+    queryFn: () => http.get<{ items: ChannelAlertDto[] }>("/api/group-live-codes/alerts"),
+    refetchInterval: 10_000,
+  });
+}
+
+/** The synced WeCom customer groups a group code can rotate through. */
+export function useWecomGroupOptions() {
+  return useQuery({
+    queryKey: ["wecom-groups", "options"],
+    queryFn: () => http.get<Page<WecomGroupDto>>("/api/wecom/groups", { limit: 500 }),
+  });
+}
+
+export const groupQrPath = (id: string) => `/api/group-live-codes/${enc(id)}/qr.png`;

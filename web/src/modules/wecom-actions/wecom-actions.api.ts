@@ -103,6 +103,8 @@ export const statusColor: Record<string, string> = {
   failed: "error",
   not_friend: "warning",
   already_received: "warning",
+  blocked: "magenta",
+  skipped: "default",
   refused: "warning",
   over_quota: "error",
   no_record: "default",

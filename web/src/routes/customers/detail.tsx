@@ -30,6 +30,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError } from "../../api/client.ts";
 import { hasPermission, useMe } from "../../modules/auth/auth.api.ts";
+import { ContactPreferencesCard } from "../../modules/contact-policy/contact-preferences-card.tsx";
 import {
   EditProfileModal,
   EraseCustomerModal,
@@ -222,6 +223,7 @@ export function CustomerDetailPage() {
             />
           </Card>
           <CustomerWecomCard customerId={c.id} />
+          <ContactPreferencesCard customerId={c.id} canEdit={canWrite} />
           <Card title={t("customers.attributes")}>
             <CustomerAttributes customer={c} editable={canWrite} />
           </Card>

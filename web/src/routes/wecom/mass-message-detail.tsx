@@ -25,6 +25,7 @@ const recipientStatuses = [
   "not_friend",
   "already_received",
   "failed",
+  "blocked",
 ] as const;
 
 /** 群发详情: per-sender tasks, per-customer results, and how far WeCom has answered. */
@@ -72,6 +73,11 @@ export function MassMessageDetailPage() {
               <Descriptions.Item label={t("wecomActions.mass.progress")}>
                 <Progress percent={answered(m)} data-testid="mass-progress" />
               </Descriptions.Item>
+              {m.notBefore ? (
+                <Descriptions.Item label={t("wecomActions.mass.notBefore")}>
+                  <span data-testid="mass-not-before">{formatTime(m.notBefore)}</span>
+                </Descriptions.Item>
+              ) : null}
               {m.error ? (
                 <Descriptions.Item label={t("wecomActions.error")}>{m.error}</Descriptions.Item>
               ) : null}
@@ -141,6 +147,11 @@ export function MassMessageDetailPage() {
               title: t("common.status"),
               dataIndex: "status",
               render: (s: string) => <Tag color={statusColor[s]}>{t(`wecomActions.status.${s}`)}</Tag>,
+            },
+            {
+              title: t("wecomActions.mass.policyReason"),
+              dataIndex: "policyReason",
+              render: (r: string | null) => (r ? t(`contactPolicy.reasons.${r}`) : ""),
             },
             { title: t("wecomActions.sendTime"), dataIndex: "sendTime", render: formatTime },
           ]}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocate } from "../allocation.ts";
+import { allocate, regionMatches } from "../allocation.ts";
 import { inWindow, localTime } from "../local-time.ts";
 import { chooseWelcome, fitBytes, renderTemplate } from "../welcome.ts";
 
@@ -21,6 +21,25 @@ describe("member allocation", () => {
     expect(allocate({ ...capped, options: { a: { dailyCap: 5 } }, addsToday: { a: 2, b: 2 } })).toEqual([
       "a",
     ]);
+  });
+
+  it("by region: the members serving the scan's region, else everyone eligible (round robin)", () => {
+    const pool = {
+      ...base,
+      strategy: "by_region" as const,
+      staff: ["gz", "sh", "bj"],
+      options: { gz: { regions: ["广东", "深圳"] }, sh: { regions: ["上海市"] }, bj: {} },
+    };
+    expect(allocate({ ...pool, region: "广东省广州市" })).toEqual(["gz"]);
+    expect(allocate({ ...pool, region: "上海" })).toEqual(["sh"]);
+    expect(allocate({ ...pool, region: "Shanghai" })).toEqual(["gz", "sh", "bj"]);
+    expect(allocate({ ...pool, region: null })).toEqual(["gz", "sh", "bj"]);
+    // A capped regional member leaves; nobody else serves the region, so round robin over the rest.
+    expect(allocate({ ...pool, dailyCap: 1, addsToday: { gz: 1 }, region: "广东" })).toEqual(["sh", "bj"]);
+    expect(regionMatches("广州", ["广东省", "广州市"])).toBe(true);
+    expect(regionMatches("guangzhou", ["GuangZhou"])).toBe(true);
+    expect(regionMatches("", ["广州"])).toBe(false);
+    expect(regionMatches("广州", [])).toBe(false);
   });
 
   it("least loaded and weighted narrow the way to the members that should get the next add", () => {

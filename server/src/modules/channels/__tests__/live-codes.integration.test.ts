@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WxMsgCrypt } from "../../../connectors/shared/wx-msg-crypt.ts";
 import { buildWxXml } from "../../../connectors/shared/xml.ts";
+import type { JobQueue } from "../../../platform/jobs/index.ts";
 import { type StandaloneWecomSandbox, startWecomSandbox } from "../../../sandbox/wecom/index.ts";
 import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds } from "../../../testing/databases.ts";
 import { connectSandboxCorp, simCall, waitFor } from "../../../testing/wecom-world.ts";
+import { contactHooks } from "../../wecom/index.ts";
+import { sendWelcomeJob } from "../jobs/send-welcome.job.ts";
 import { localTime } from "../local-time.ts";
 
 const token = "LiveCodesToken7";
@@ -252,6 +255,58 @@ describe.each(dbKinds)("channel live codes against the WeCom simulator over HTTP
     }
   });
 
+  it("nothing acknowledged is lost: a welcome job lost between commit and send is made again by the inbox job, once", async () => {
+    const jobs = t.siyu.platform.jobs as JobQueue;
+    const sendMany = jobs.sendMany.bind(jobs);
+    let dropped = 0;
+    // A crash right after the callback's commit: its welcome job never reaches the queue.
+    jobs.sendMany = async (list) => {
+      if (!dropped && list.some((j) => j.name === sendWelcomeJob)) {
+        dropped++;
+        return sendMany(list.filter((j) => j.name !== sendWelcomeJob));
+      }
+      return sendMany(list);
+    };
+    try {
+      const added = await scan(code.state as string, { customer: { name: "丢任务" } });
+      await waitFor(
+        "welcome sent by the repair",
+        async () => (await welcomesTo(added.external_userid)).length,
+      );
+      expect(dropped).toBe(1);
+      const [row] = await waitFor("sent", async () => {
+        const r = await addRow(added.external_userid);
+        return r[0]?.welcome_status === "sent" && r[0].customer_id ? r : undefined;
+      });
+      expect(row?.welcome_latency_ms).toBeLessThan(20_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await welcomesTo(added.external_userid)).toHaveLength(1);
+    } finally {
+      jobs.sendMany = sendMany;
+    }
+  });
+
+  it("a failing callback-time hook is rolled back to its savepoint; the inbox job records the add and welcomes once", async () => {
+    const hooks = contactHooks(t.siyu.platform).onStored;
+    const failing = async () => {
+      throw new Error("injected onStored failure");
+    };
+    hooks.push(failing);
+    try {
+      const added = await scan(code.state as string, { customer: { name: "钩子失败" } });
+      await waitFor("welcome", async () => (await welcomesTo(added.external_userid)).length);
+      const rows = await waitFor("applied", async () => {
+        const r = await addRow(added.external_userid);
+        return r[0]?.customer_id && r[0].welcome_status === "sent" ? r : undefined;
+      });
+      expect(rows).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await welcomesTo(added.external_userid)).toHaveLength(1);
+    } finally {
+      hooks.splice(hooks.indexOf(failing), 1);
+    }
+  });
+
   it("WeCom refusing the welcome (41050) is recorded, visible and not retried; a busy WeCom is retried", async () => {
     expect(
       (
@@ -470,9 +525,11 @@ describe.each(dbKinds)("channel live codes against the WeCom simulator over HTTP
       const way = await wayOf(capped.configId);
       return JSON.stringify(way?.user) === JSON.stringify(["wangwu"]);
     });
-    expect(
-      (await t.call("GET", `/api/live-codes/${capped.id}`, { token: owner })).json().activeUserIds,
-    ).toEqual(["wangwu"]);
+    // Siyu records the new members after WeCom accepted them.
+    await waitFor("the code's members recorded", async () => {
+      const code = (await t.call("GET", `/api/live-codes/${capped.id}`, { token: owner })).json();
+      return JSON.stringify(code.activeUserIds) === JSON.stringify(["wangwu"]);
+    });
   });
 
   it("a deleted code's way is gone from WeCom; its state still counts to it, marked deleted", async () => {

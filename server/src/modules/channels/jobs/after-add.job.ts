@@ -1,4 +1,5 @@
 import { AppError } from "../../../platform/errors.ts";
+import type { JobToSend } from "../../../platform/jobs/index.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { liveCodePort } from "../../wecom/index.ts";
 import { refreshMembers } from "../live-codes.service.ts";
@@ -9,12 +10,19 @@ export const refreshMembersJob = "channels.refresh-members";
 export const refreshAllJob = "channels.refresh-all";
 const attempts = 5;
 
-export function enqueueAfterAdd(platform: Platform, tenantId: string, addId: string) {
-  return platform.jobs.send(afterAddJob, { tenantId, addId }, { key: addId });
+/** The remark job of an add (keyed by the add). */
+export function afterAddJobToSend(tenantId: string, addId: string): JobToSend {
+  return { name: afterAddJob, data: { tenantId, addId }, options: { key: addId } };
+}
+
+/** A re-allocation of a code's members, keyed by what caused it (an add, a cron slot). */
+export function refreshJobToSend(tenantId: string, liveCodeId: string, key: string): JobToSend {
+  return { name: refreshMembersJob, data: { tenantId, liveCodeId }, options: { key } };
 }
 
 export function enqueueRefresh(platform: Platform, tenantId: string, liveCodeId: string, key: string) {
-  return platform.jobs.send(refreshMembersJob, { tenantId, liveCodeId }, { key });
+  const { name, data, options } = refreshJobToSend(tenantId, liveCodeId, key);
+  return platform.jobs.send(name, data, options);
 }
 
 /**

@@ -13,14 +13,11 @@ import {
   liveCodeStatsSchema,
   liveCodeUpdateSchema,
 } from "@siyu/contracts";
-import type { FastifyRequest } from "fastify";
-import QRCode from "qrcode";
 import { z } from "zod";
 import type { Api, Platform } from "../../../platform/platform.ts";
 import { wecomRouteError } from "../../wecom/index.ts";
 import { addSpend, listAdds, listScans, listSpend } from "../activity.service.ts";
 import {
-  type Caller,
   createLiveCode,
   deleteLiveCode,
   getLiveCode,
@@ -30,30 +27,22 @@ import {
 } from "../live-codes.service.ts";
 import { renderPoster } from "../poster.service.ts";
 import { channelSummary, liveCodeStats, statsCsv } from "../stats.service.ts";
+import {
+  channelCaller,
+  channelCodeIdParams,
+  channelCodeQrRoute,
+  engineGuard,
+} from "./channel-code.routes.ts";
 
-const idParams = z.object({ id: z.string().min(1).max(100) });
+const idParams = channelCodeIdParams;
 const tags = ["live-codes"];
 const resource = "live_code";
 
 /** `/api/live-codes` (SPEC §3, CONTRACT "Channel live codes"). */
 export function liveCodeRoutes(api: Api, platform: Platform) {
-  const caller = (req: FastifyRequest): Caller => {
-    const auth = req.caller();
-    return {
-      tenantId: auth.tenantId,
-      userId: auth.userId ?? null,
-      actor: req.actor(),
-      audit: platform.audit,
-    };
-  };
+  const caller = channelCaller(platform);
   /** WeCom's refusals are 422 with its errcode (the port's AppError); outages 502. */
-  const wecom = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      throw wecomRouteError(err);
-    }
-  };
+  const wecom = engineGuard(wecomRouteError);
 
   api.post(
     "/live-codes",
@@ -176,31 +165,16 @@ export function liveCodeRoutes(api: Api, platform: Platform) {
     },
   );
 
-  api.get(
-    "/live-codes/:id/qr.png",
-    {
-      config: { permission: "channels.read", resource },
-      schema: {
-        tags,
-        params: idParams,
-        querystring: z.object({ size: z.coerce.number().int().min(128).max(2048).default(512) }),
-      },
+  channelCodeQrRoute(api, {
+    path: "/live-codes",
+    tags,
+    resource,
+    // The landing link, so every scan of a printed code is counted before WeCom's QR is shown.
+    target: async (req, id) => {
+      const row = await req.inTenant((s) => liveCodeRow(s, id));
+      return { text: `${platform.config.publicUrl}/l/${row.link_code}`, filename: `live-code-${row.id}.png` };
     },
-    async (req, reply) => {
-      const row = await req.inTenant((s) => liveCodeRow(s, req.params.id));
-      // The landing link, so every scan of a printed code is counted before WeCom's QR is shown.
-      const png = await QRCode.toBuffer(`${platform.config.publicUrl}/l/${row.link_code}`, {
-        type: "png",
-        width: req.query.size,
-        margin: 2,
-        errorCorrectionLevel: "M",
-      });
-      return reply
-        .type("image/png")
-        .header("content-disposition", `inline; filename="live-code-${row.id}.png"`)
-        .send(png);
-    },
-  );
+  });
 
   api.get(
     "/live-codes/:id/poster.png",

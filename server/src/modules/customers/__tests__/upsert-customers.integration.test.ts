@@ -109,7 +109,12 @@ describe.each(dbKinds)("upsertCustomers, the bulk writer (%s)", (kind) => {
       f
         .map((x) => ({
           type: x.type,
-          data: { ...x.data, tagId: x.data.tagId ? "t" : undefined } as Record<string, unknown>,
+          // Identity facts name each input's own value.
+          data: {
+            ...x.data,
+            tagId: x.data.tagId ? "t" : undefined,
+            value: x.data.value ? "v" : undefined,
+          } as Record<string, unknown>,
         }))
         .sort((x, y) =>
           x.type === "customer.tag_added" && y.type === "customer.tag_added"
@@ -185,6 +190,13 @@ describe.each(dbKinds)("upsertCustomers, the bulk writer (%s)", (kind) => {
       ["customer.updated", ["name", "owners", "source"]],
       ["customer.identity_added", "wecom_external_userid"],
     ]);
+    // The fact names the identity and where it is unique, so the timeline can show it.
+    expect(f.at(-1)!.data).toEqual({
+      type: "wecom_external_userid",
+      scope: corp,
+      value: "ext_a",
+      cause: "sync",
+    });
     expect(results[1]!.id).toBe(results[2]!.id);
     expect(results.slice(1).map((r) => r.created)).toEqual([true, false]);
     expect((await identities(results[1]!.id)).map((i) => `${i.type}/${i.scope}/${i.value}`)).toEqual([

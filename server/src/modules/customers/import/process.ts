@@ -8,6 +8,7 @@ import {
   analyzeDue,
   type PreparedCustomer,
   prepareCustomer,
+  tagsAddedOf,
   writeCustomers,
 } from "../ops/upsert-customers.ts";
 import { compileMapping, type Mapping } from "./mapping.ts";
@@ -258,6 +259,8 @@ async function writeBatch(
       importId,
       // Who the batch created or changed, so reactions (tag rules) can run on exactly them.
       customerIds: [...new Set(results.filter((r) => r.changed).map((r) => r.id))],
+      // No fact is published one by one: who got which tag, for reactions to tags (flow triggers).
+      tagsAdded: tagsAddedOf(results),
       created,
       updated,
       failed: errors.length,

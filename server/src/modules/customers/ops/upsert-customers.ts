@@ -6,7 +6,7 @@ import { type CustomerInput, type UpsertResult, upsertCustomer, type Writer } fr
 import { loadFieldDefs, validateAttributes } from "../fields.ts";
 import { suggestMergesFor } from "../merge.service.ts";
 import type { AttributeValue } from "../model.ts";
-import { type IdentityKey, identityKeys, lockIdentities } from "../resolve.ts";
+import { type IdentityKey, identityFactData, identityKeys, lockIdentities } from "../resolve.ts";
 import { cleanTagName, ensureTags, type TagRow } from "../tags.service.ts";
 import { type CustomerFact, recordCustomerEvents } from "../timeline.ts";
 
@@ -84,6 +84,32 @@ export interface BulkWriteOptions {
 export interface BulkUpsertResult extends UpsertResult {
   /** Whether the call wrote anything about this customer (a created, updated, identity or tag fact). */
   changed: boolean;
+  /** Tags this call gave the customer (on the first input of each person only). */
+  tagsAdded?: TagRow[];
+}
+
+/** Who got which tag in a bulk write, one entry per tag: the `tagsAdded` of a batch event's payload. */
+export interface TagsAdded {
+  tagId: string;
+  tag: string;
+  customerIds: string[];
+}
+
+/**
+ * The tags a bulk write added, grouped by tag, for the one event of a batch (`customers.upserted`,
+ * `customers.imported`): reactions to `customer.tag_added` (flow triggers) then see every customer
+ * a bulk write tagged without one event per fact.
+ */
+export function tagsAddedOf(results: readonly BulkUpsertResult[]): TagsAdded[] {
+  const byTag = new Map<string, TagsAdded>();
+  for (const r of results) {
+    for (const t of r.tagsAdded ?? []) {
+      const g = byTag.get(t.id) ?? { tagId: t.id, tag: t.name, customerIds: [] };
+      byTag.set(t.id, g);
+      g.customerIds.push(r.id);
+    }
+  }
+  return [...byTag.values()];
 }
 
 /**
@@ -343,6 +369,7 @@ export async function writeCustomers(
     );
     for (const f of fresh) {
       const tags = tagsOf(f.m.tags);
+      if (tags.length) results[f.rows[0]!]!.tagsAdded = tags;
       const listTags = options.newTags === "created" && f.m.tags.length;
       created.push({
         customerId: f.id,
@@ -450,6 +477,7 @@ export async function writeCustomers(
           data: { fields: changed, cause, ...factData },
         });
       for (const t of newTags) tagFacts.push(tagFact(e.id, t));
+      if (newTags.length) results[e.rows[0]!]!.tagsAdded = newTags;
       for (const i of e.rows) results[i]!.changed = true;
     }
     if (upd.length) {
@@ -509,7 +537,7 @@ export async function writeCustomers(
         identityFacts.push({
           customerId: f.id,
           type: "customer.identity_added",
-          data: { type: k.type, cause },
+          data: { ...identityFactData(k), cause },
         });
         for (const i of f.rows) results[i]!.changed = true;
       }
@@ -535,7 +563,14 @@ export async function writeCustomers(
         type: customersUpserted,
         aggregateType: "customers",
         aggregateId: newId("cub"),
-        payload: { customerIds, cause, created: created.length, facts: facts.length },
+        payload: {
+          customerIds,
+          cause,
+          created: created.length,
+          facts: facts.length,
+          // Not one event per fact, so who got which tag rides along (flow tag triggers).
+          tagsAdded: tagsAddedOf(results),
+        },
       });
     }
   }

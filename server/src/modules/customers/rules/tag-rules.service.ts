@@ -7,7 +7,7 @@ import type { Platform } from "../../../platform/platform.ts";
 import { addTags, removeTagIds, type Writer } from "../customers.service.ts";
 import { compileCondition, parseSegment, printSegment } from "../segments/index.ts";
 import { ensureTags, tagsByIds } from "../tags.service.ts";
-import { recordCustomerEvent } from "../timeline.ts";
+import { recordCustomerEvents } from "../timeline.ts";
 
 export interface TagRuleRow {
   id: string;
@@ -178,19 +178,17 @@ export async function runRule(
       [rule.id, removed.map((r) => r.id)],
     );
   }
-  for (const [rows, type] of [
-    [added, "customer.tag_added"],
-    [removed, "customer.tag_removed"],
-  ] as const) {
-    for (const r of rows) {
-      await recordCustomerEvent(scope, w.platform.events, r.id, type, {
-        tagId: rule.tag_id,
-        tag: tag.name,
-        cause: "rule",
-        ruleId: rule.id,
-      });
-    }
-  }
+  // One fact (and event) per customer, written with one insert each however many the rule tagged.
+  const data = { tagId: rule.tag_id, tag: tag.name, cause: "rule", ruleId: rule.id };
+  await recordCustomerEvents(
+    scope,
+    w.platform.events,
+    [
+      ...added.map((r) => ({ customerId: r.id, type: "customer.tag_added", data })),
+      ...removed.map((r) => ({ customerId: r.id, type: "customer.tag_removed", data })),
+    ],
+    { publish: true },
+  );
   if (!only) await scope.query("update tag_rules set last_run_at = now() where id = $1", [rule.id]);
   return { added: added.length, removed: removed.length };
 }

@@ -41,7 +41,7 @@ describe.each(dbKinds)("compileCondition on %s", (kind) => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const fresh = await freshDatabase(kind);
+    const fresh = await freshDatabase(kind, { migrated: true });
     db = fresh.db;
     drop = fresh.drop;
     await migrate(db);

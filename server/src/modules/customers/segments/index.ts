@@ -10,6 +10,7 @@ export {
   previewSegment,
   readExpression,
   refreshSegment,
+  segmentMatchIds,
   segmentMemberIds,
   segmentMembers,
   segmentWhere,

@@ -280,3 +280,30 @@ export async function previewSegment(
   const sample = await pageCustomers(scope, cond, { limit: 20 });
   return { count, sample: sample.items, expression, ast, warnings };
 }
+
+/**
+ * Which customers are in a segment now, for reactions to membership (flows' segment-entry triggers):
+ * of `ids` when given (the customers an event touched), else every member in id order after `after`.
+ * At most `limit` ids; null when the segment does not exist (deleted).
+ */
+export async function segmentMatchIds(
+  scope: Scope,
+  segmentId: string,
+  q: { ids?: readonly string[] | undefined; after?: string | null | undefined; limit: number },
+): Promise<string[] | null> {
+  const [row] = await scope.query<{ id: string }>(
+    "SELECT id FROM segments WHERE id = $1 AND deleted_at IS NULL",
+    [segmentId],
+  );
+  if (!row) return null;
+  if (q.ids && q.ids.length === 0) return [];
+  const w = await segmentWhere(scope, segmentId, { alias: "c", firstParam: 4 });
+  const rows = await scope.query<{ id: string }>(
+    `SELECT c.id FROM customers c
+      WHERE ${live("c")} AND ($1::text[] IS NULL OR c.id = ANY($1::text[])) AND ($2::text IS NULL OR c.id > $2)
+        AND (${w.sql})
+      ORDER BY c.id LIMIT $3`,
+    [q.ids ?? null, q.after ?? null, q.limit, ...w.params],
+  );
+  return rows.map((r) => r.id);
+}

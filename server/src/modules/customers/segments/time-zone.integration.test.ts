@@ -28,7 +28,7 @@ describe.each(dbKinds)("segment dates in the tenant's time zone (%s)", (kind) =>
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const fresh = await freshDatabase(kind);
+    const fresh = await freshDatabase(kind, { migrated: true });
     db = fresh.db;
     drop = fresh.drop;
     await migrate(db);

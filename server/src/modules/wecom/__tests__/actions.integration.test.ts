@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StandaloneWecomSandbox, startWecomSandbox } from "../../../sandbox/wecom/index.ts";
-import { startTestApp, type TestApp } from "../../../testing/app-harness.ts";
 import { dbKinds } from "../../../testing/databases.ts";
-import { connectSandboxCorp, simCall, waitFor } from "../../../testing/wecom-world.ts";
+import { WecomWorld, waitFor } from "../../../testing/wecom-world.ts";
+import { reserve } from "../../contact-policy/index.ts";
 import { runStep } from "../ops/action-steps.ts";
 
 const token = "ActionsToken42";
@@ -10,35 +9,20 @@ const encodingAesKey = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut";
 type Json = Record<string, unknown>;
 
 describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind) => {
-  let t: TestApp;
-  let sb: StandaloneWecomSandbox;
-  let owner: string;
+  const w = new WecomWorld(kind);
+  const { sim, db, contactsOf } = w;
   let agent: string;
-  let tenantId: string;
-  let corpId: string;
 
-  const sim = (method: string, path: string, body?: unknown) => simCall(sb.url, method, path, body);
   const fault = async (api: string, errcode: number, times: number) =>
-    expect((await sim("POST", `/corps/${corpId}/faults`, { api, errcode, times })).status).toBe(201);
-  const db = <T>(sql: string, params: unknown[] = []) => t.siyu.platform.db.query<T>(sql, params);
-  /** Contacts of one staff member, as (external_userid, customer_id). */
-  const contactsOf = (userid: string) =>
-    db<{ external_userid: string; customer_id: string }>(
-      `select c.external_userid, c.customer_id from wecom_contacts c join wecom_follows f on f.external_userid = c.external_userid
-        where f.userid = $1 and f.deleted_at is null and c.tenant_id = $2 order by c.external_userid`,
-      [userid, tenantId],
-    );
+    expect((await sim("POST", `/corps/${w.corpId}/faults`, { api, errcode, times })).status).toBe(201);
   const timelineTypes = async (customerId: string) =>
-    (await t.call("GET", `/api/customers/${customerId}/timeline?limit=100`, { token: owner }))
+    (await w.t.call("GET", `/api/customers/${customerId}/timeline?limit=100`, { token: w.owner }))
       .json()
       .items.map((e: { type: string }) => e.type) as string[];
 
   beforeAll(async () => {
-    sb = await startWecomSandbox({ callbackRetryDelayMs: 20 });
-    t = await startTestApp(kind);
-    const appUrl = await t.app.listen({ port: 0, host: "127.0.0.1" });
-    owner = await t.login();
-    tenantId = (await t.call("GET", "/api/auth/me", { token: owner })).json().user.tenantId;
+    await w.open();
+    const { t, owner } = w;
     const created = await t.call("POST", "/api/users", {
       token: owner,
       body: { email: "zhangsan@corp.example", password: "Agent-Passw0rd", name: "张三", roles: ["agent"] },
@@ -60,39 +44,17 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
         customerContact: true,
       })),
     ];
-    corpId = await connectSandboxCorp({
-      t,
-      owner,
-      tenantId,
-      simUrl: sb.url,
-      appUrl,
-      corpName: "动作企业",
-      members: members,
-      token,
-      encodingAesKey,
-    });
+    const corpId = await w.connectCorp({ corpName: "动作企业", members, token, encodingAesKey });
     expect((await sim("POST", `/corps/${corpId}/seed`, { count: 40, tagsPerContact: 1 })).status).toBe(200);
     expect((await sim("POST", `/corps/${corpId}/seed`, { count: 110, userids: ["wangwu"] })).status).toBe(
       200,
     );
-    const started = await t.call("POST", "/api/wecom/sync", { token: owner, body: { kind: "all" } });
-    expect(started.statusCode).toBe(202);
-    const run = await waitFor(
-      "sync",
-      async () => {
-        const r = (await t.call("GET", "/api/wecom/sync", { token: owner })).json().items[0];
-        return r && (r.status === "completed" || r.status === "failed") ? r : undefined;
-      },
-      120_000,
-    );
-    expect(run.status).toBe("completed");
+    await w.syncAll();
   }, 180_000);
-  afterAll(async () => {
-    await t?.close();
-    await sb?.close();
-  });
+  afterAll(() => w.close());
 
   it("remarks go to WeCom per staff relation, are stored, audited and on the timeline; agents only on their own", async () => {
+    const { t, owner, corpId } = w;
     const [mine] = await contactsOf("zhangsan");
     const [theirs] = await contactsOf("lisi");
     if (!mine || !theirs) throw new Error("seed gave no contacts");
@@ -152,6 +114,7 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
   });
 
   it("a synced corp tag added in Siyu is marked in WeCom on each relation once, through a 45009", async () => {
+    const { t, owner, tenantId, corpId } = w;
     const tags = (await t.call("GET", "/api/wecom/corp-tags", { token: owner })).json().items as Array<{
       id: string;
       name: string;
@@ -207,6 +170,7 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
   });
 
   it("a mass message goes per sender through a 45009 once, and results come back per customer", async () => {
+    const { t, owner, tenantId, corpId } = w;
     const z = (await contactsOf("zhangsan")).slice(0, 3);
     const l = (await contactsOf("lisi")).slice(0, 2);
     const customerIds = [...z, ...l].map((c) => c.customer_id);
@@ -291,7 +255,9 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
   });
 
   it("a permanent WeCom error fails a mass message visibly; bad targets and agents are refused", async () => {
-    const [c] = await contactsOf("lisi");
+    const { t, owner } = w;
+    // Not one the message above reached today: WeCom's once-a-day limit would block that one.
+    const c = (await contactsOf("lisi"))[2];
     await fault("externalcontact/add_msg_template", 48002, 1);
     const created = await t.call("POST", "/api/wecom/mass-messages", {
       token: owner,
@@ -324,7 +290,109 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
     expect(byAgent.statusCode).toBe(403);
   });
 
+  it("the contact policy filters a mass message: refused customers are kept with the reason; quiet hours defer it", async () => {
+    const { t, owner, tenantId, corpId } = w;
+    const [optedOut, messaged, fresh, night] = (await contactsOf("sunqi")).slice(0, 4);
+    const put = await t.call("PUT", `/api/customers/${optedOut!.customer_id}/contact-preferences`, {
+      token: owner,
+      body: { optOuts: ["wecom_mass"] },
+    });
+    expect(put.statusCode).toBe(200);
+    // Another sender (a flow step) already reached this one today: WeCom's once-a-day mass limit.
+    const earlier = await reserve(t.siyu.platform.db, {
+      tenantId,
+      customerIds: [messaged!.customer_id],
+      channel: "wecom_mass",
+      purpose: "marketing",
+      ref: "flow:elsewhere",
+    });
+    expect(earlier.allowed).toHaveLength(1);
+    const created = await t.call("POST", "/api/wecom/mass-messages", {
+      token: owner,
+      body: {
+        text: "会员日",
+        target: { customerIds: [optedOut, messaged, fresh].map((c) => c!.customer_id) },
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().id as string;
+    const sent = await waitFor("filtered mass message sent", async () => {
+      const m = (await t.call("GET", `/api/wecom/mass-messages/${id}`, { token: owner })).json();
+      return m.status === "sent" ? m : undefined;
+    });
+    expect(sent.counts).toEqual({ blocked: 2, not_sent: 1 });
+    const state = (await sim("GET", `/corps/${corpId}/state`)).json.massMessages as Json[];
+    const task = state.find((m) => m.msgid === sent.senders[0].msgid) as Json;
+    expect(JSON.stringify(task)).toContain(fresh!.external_userid);
+    expect(JSON.stringify(task)).not.toContain(optedOut!.external_userid);
+    const blocked = (
+      await t.call("GET", `/api/wecom/mass-messages/${id}/recipients?status=blocked`, { token: owner })
+    ).json();
+    expect(Object.fromEntries(blocked.items.map((r: Json) => [r.customerId, r.policyReason]))).toEqual({
+      [optedOut!.customer_id]: "opted_out",
+      [messaged!.customer_id]: "cap_day",
+    });
+
+    // Everyone refused: nothing to create in WeCom, and the message is done rather than failed.
+    const none = await t.call("POST", "/api/wecom/mass-messages", {
+      token: owner,
+      body: { text: "再来一次", target: { customerIds: [fresh!.customer_id] } },
+    });
+    const done = await waitFor("all-blocked mass message done", async () => {
+      const m = (await t.call("GET", `/api/wecom/mass-messages/${none.json().id}`, { token: owner })).json();
+      return m.status === "completed" ? m : undefined;
+    });
+    expect(done.counts).toEqual({ blocked: 1 });
+    expect(done.senders.map((s: Json) => s.status)).toEqual(["skipped"]);
+
+    // Quiet hours around now in the tenant's zone: the message waits, with the time it will go.
+    const hhmm = (d: Date) =>
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone: "Asia/Shanghai",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+      }).format(d);
+    const policy = (quietHours: { start: string; end: string } | null) => ({
+      channels: [
+        {
+          channel: "wecom_mass",
+          perDay: 1,
+          perWeek: null,
+          perMonth: null,
+          perCalendarMonth: 4,
+          quietHours,
+          transactionalExempt: true,
+        },
+      ],
+    });
+    const start = hhmm(new Date(Date.now() - 3600_000));
+    const end = hhmm(new Date(Date.now() + 3600_000));
+    expect(
+      (await t.call("PUT", "/api/settings/contact-policy", { token: owner, body: policy({ start, end }) }))
+        .statusCode,
+    ).toBe(200);
+    const deferred = await t.call("POST", "/api/wecom/mass-messages", {
+      token: owner,
+      body: { text: "夜间", target: { customerIds: [night!.customer_id] } },
+    });
+    const waiting = await waitFor("mass message deferred", async () => {
+      const m = (
+        await t.call("GET", `/api/wecom/mass-messages/${deferred.json().id}`, { token: owner })
+      ).json();
+      return m.notBefore ? m : undefined;
+    });
+    expect(waiting.status).toBe("queued");
+    const wait = new Date(waiting.notBefore).getTime() - Date.now();
+    expect(wait).toBeGreaterThan(55 * 60_000);
+    expect(wait).toBeLessThan(61 * 60_000);
+    expect(
+      (await t.call("PUT", "/api/settings/contact-policy", { token: owner, body: policy(null) })).statusCode,
+    ).toBe(200);
+  });
+
   it("a moments task is created once and polled until WeCom reports it done", async () => {
+    const { t, owner, corpId } = w;
     const created = await t.call("POST", "/api/wecom/moments", {
       token: owner,
       body: { text: "新品上市", senders: ["zhangsan", "lisi"] },
@@ -352,6 +420,7 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
 
   // Before the transfer tests: they move the simulator clock past the callback replay window.
   it("a group chat is handed to a new owner", async () => {
+    const { t, owner, corpId } = w;
     const [c] = await contactsOf("lisi");
     const group = await sim("POST", `/corps/${corpId}/actions/create-group`, {
       owner: "lisi",
@@ -382,6 +451,7 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
   });
 
   it("an on-job transfer of 110 customers is split into calls of 100, waits, and is done after 24 h", async () => {
+    const { t, owner, corpId } = w;
     const wangwu = await contactsOf("wangwu");
     expect(wangwu.length).toBeGreaterThan(100);
     const picked = wangwu.slice(0, 110);
@@ -450,6 +520,7 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
   });
 
   it("resigned staff's waiting customers are listed and inherited", async () => {
+    const { t, owner, corpId } = w;
     expect((await sim("POST", `/corps/${corpId}/members/sunqi/resign`)).status).toBe(200);
     const list = await waitFor("unassigned list", async () => {
       const r = await t.call("GET", "/api/wecom/transfers/unassigned", { token: owner });
@@ -484,6 +555,7 @@ describe.each(dbKinds)("WeCom actions against the sandbox over HTTP (%s)", (kind
   });
 
   it("bad transfer input: unknown customer 404, another tenant's customer 404, agents 403", async () => {
+    const { t, owner } = w;
     const [c] = await contactsOf("lisi");
     const base = { kind: "onjob", handoverUserid: "lisi", takeoverUserid: "zhangsan" };
     const unknown = await t.call("POST", "/api/wecom/transfers", {

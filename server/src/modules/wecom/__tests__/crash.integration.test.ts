@@ -1,16 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../../platform/db/index.ts";
-import { openPglite } from "../../../platform/db/pglite.ts";
-import { openPostgres } from "../../../platform/db/postgres.ts";
 import { type StandaloneWecomSandbox, startWecomSandbox } from "../../../sandbox/wecom/index.ts";
-import { freshPostgresDatabase } from "../../../testing/databases.ts";
-import { dropRedisKeys } from "../../../testing/redis.ts";
+import {
+  clusterAvailable,
+  clusterProcessTarget,
+  httpCall,
+  killAll,
+  loginProcess,
+  type ProcessTarget,
+  pgliteProcessTarget,
+  type SiyuProcess,
+  startSiyuProcess,
+  waitForEventTasks,
+} from "../../../testing/siyu-process.ts";
 import { signedEvent } from "./callbacks.ts";
 
 // Issue 4: "a kill -9 between ack and processing (event processed after restart, once)". Siyu runs as
@@ -19,109 +20,15 @@ import { signedEvent } from "./callbacks.ts";
 // killed right after the last 200 the events are acked (in the inbox) but not applied. A new process on
 // the same data must apply every one of them exactly once.
 
-const main = join(import.meta.dirname, "../../../main.ts");
 const token = "CrashToken2026";
 const encodingAesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-const adminEmail = "crash@siyu.local";
-const adminPassword = "Crash-Passw0rd-2026";
 const events = 8;
 /** Each externalcontact/get answers this late while the first process runs: the kill lands before. */
 const slowGetMs = 15_000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-interface Siyu {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-  log: string[];
-}
-
-async function startSiyu(env: Record<string, string>): Promise<Siyu> {
-  const port = await freePort();
-  const merged: Record<string, string | undefined> = {
-    ...process.env,
-    LOG_LEVEL: "warn",
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    SIYU_DEMO: "0",
-    SIYU_SANDBOX: "0",
-    SIYU_ADMIN_EMAIL: adminEmail,
-    SIYU_ADMIN_PASSWORD: adminPassword,
-    ...env,
-  };
-  // An empty value removes the variable (PGlite: no DATABASE_URL / REDIS_URL at all).
-  for (const [k, v] of Object.entries(merged)) if (v === "") delete merged[k];
-  const child = spawn(process.execPath, ["--import", "tsx", main], {
-    env: merged,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const log: string[] = [];
-  child.stdout?.on("data", (d: Buffer) => log.push(d.toString()));
-  child.stderr?.on("data", (d: Buffer) => log.push(d.toString()));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const end = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Siyu exited with ${child.exitCode}: ${log.join("")}`);
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { child, url, exited, log };
-    if (Date.now() > end) {
-      child.kill("SIGKILL");
-      throw new Error(`Siyu did not come up: ${log.join("")}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function call(
-  url: string,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown } = {},
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(opts.body !== undefined ? { "content-type": "application/json" } : {}),
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-    },
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
-
-async function login(url: string): Promise<{ token: string; tenantId: string }> {
-  const res = await call(url, "POST", "/api/auth/login", {
-    body: { email: adminEmail, password: adminPassword },
-  });
-  expect(res.status, JSON.stringify(res.json)).toBe(200);
-  const user = res.json.user as { tenantId: string };
-  return { token: String(res.json.token), tenantId: user.tenantId };
-}
-
-interface Target {
-  env: Record<string, string>;
-  open(): Promise<Database>;
-  cleanup(): Promise<void>;
-}
-
-async function killBetweenAckAndEffect(sb: StandaloneWecomSandbox, target: Target) {
+async function killBetweenAckAndEffect(sb: StandaloneWecomSandbox, target: ProcessTarget) {
   const sim = async (method: string, path: string, body?: unknown) => {
-    const res = await call(sb.url, method, `/_sim${path}`, body === undefined ? {} : { body });
+    const res = await httpCall(sb.url, method, `/_sim${path}`, body === undefined ? {} : { body });
     expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
     return res.json;
   };
@@ -146,11 +53,11 @@ async function killBetweenAckAndEffect(sb: StandaloneWecomSandbox, target: Targe
   }));
   expect(contacts).toHaveLength(events);
 
-  let first: Siyu | undefined = await startSiyu(target.env);
-  let second: Siyu | undefined;
+  let first: SiyuProcess | undefined = await startSiyuProcess(target.env);
+  let second: SiyuProcess | undefined;
   try {
-    const admin = await login(first.url);
-    const put = await call(first.url, "PUT", "/api/settings/wecom", {
+    const admin = await loginProcess(first.url);
+    const put = await httpCall(first.url, "PUT", "/api/settings/wecom", {
       token: admin.token,
       body: {
         corpId,
@@ -213,19 +120,14 @@ async function killBetweenAckAndEffect(sb: StandaloneWecomSandbox, target: Targe
 
     // WeCom answers promptly again; a new process on the same data finishes the work.
     await sim("DELETE", `/corps/${corpId}/faults`);
-    second = await startSiyu(target.env);
-    const { token: ownerToken } = await login(second.url);
-    const end = Date.now() + 150_000;
-    for (;;) {
-      const list = await call(second.url, "GET", "/api/wecom/events?limit=100", { token: ownerToken });
-      const items = (list.json.items ?? []) as Array<{ status: string }>;
-      if (items.length === events && items.every((e) => e.status === "done")) break;
-      if (Date.now() > end)
-        throw new Error(`events not processed: ${JSON.stringify(items)} ${second.log.join("")}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    // Let any duplicate run (a job retried after the kill) finish before counting.
-    await new Promise((r) => setTimeout(r, 1500));
+    second = await startSiyuProcess(target.env);
+    const { token: ownerToken } = await loginProcess(second.url);
+    await waitForEventTasks(second, {
+      token: ownerToken,
+      path: "/api/wecom/events?limit=100",
+      count: events,
+      timeoutMs: 150_000,
+    });
     second.child.kill("SIGTERM");
     await second.exited;
     second = undefined;
@@ -266,12 +168,7 @@ async function killBetweenAckAndEffect(sb: StandaloneWecomSandbox, target: Targe
       await db.close();
     }
   } finally {
-    for (const p of [first, second]) {
-      if (p && p.child.exitCode === null) {
-        p.child.kill("SIGKILL");
-        await p.exited;
-      }
-    }
+    await killAll([first, second]);
     await target.cleanup();
   }
 }
@@ -282,9 +179,9 @@ const syncContacts = 300;
  * "A sync can be resumed after a restart": a contacts sync whose WeCom pages are slow is killed once
  * some pages are applied; the next process carries the same run on from its saved cursor.
  */
-async function killMidSync(sb: StandaloneWecomSandbox, target: Target) {
+async function killMidSync(sb: StandaloneWecomSandbox, target: ProcessTarget) {
   const sim = async (method: string, path: string, body?: unknown) => {
-    const res = await call(sb.url, method, `/_sim${path}`, body === undefined ? {} : { body });
+    const res = await httpCall(sb.url, method, `/_sim${path}`, body === undefined ? {} : { body });
     expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
     return res.json;
   };
@@ -300,11 +197,11 @@ async function killMidSync(sb: StandaloneWecomSandbox, target: Target) {
   const corpId = String(corp.corpId);
   await sim("POST", `/corps/${corpId}/seed`, { count: syncContacts });
 
-  let first: Siyu | undefined = await startSiyu(target.env);
-  let second: Siyu | undefined;
+  let first: SiyuProcess | undefined = await startSiyuProcess(target.env);
+  let second: SiyuProcess | undefined;
   try {
-    const admin = await login(first.url);
-    const put = await call(first.url, "PUT", "/api/settings/wecom", {
+    const admin = await loginProcess(first.url);
+    const put = await httpCall(first.url, "PUT", "/api/settings/wecom", {
       token: admin.token,
       body: {
         corpId,
@@ -322,14 +219,14 @@ async function killMidSync(sb: StandaloneWecomSandbox, target: Target) {
       times: null,
       delayMs: 1500,
     });
-    const started = await call(first.url, "POST", "/api/wecom/sync", {
+    const started = await httpCall(first.url, "POST", "/api/wecom/sync", {
       token: admin.token,
       body: { kind: "contacts" },
     });
     expect(started.status).toBe(202);
     const runId = String(started.json.id);
     const following = async (url: string, auth: string) => {
-      const staff = await call(url, "GET", "/api/wecom/staff?limit=100", { token: auth });
+      const staff = await httpCall(url, "GET", "/api/wecom/staff?limit=100", { token: auth });
       return ((staff.json.items ?? []) as Array<{ contacts: number }>).reduce((n, x) => n + x.contacts, 0);
     };
     const end = Date.now() + 60_000;
@@ -345,12 +242,12 @@ async function killMidSync(sb: StandaloneWecomSandbox, target: Target) {
     expect(before).toBeLessThan(syncContacts);
 
     await sim("DELETE", `/corps/${corpId}/faults`);
-    second = await startSiyu(target.env);
-    const { token: ownerToken } = await login(second.url);
+    second = await startSiyuProcess(target.env);
+    const { token: ownerToken } = await loginProcess(second.url);
     let run: { id: string; status: string; attempts: number } | undefined;
     const until = Date.now() + 150_000;
     for (;;) {
-      const list = await call(second.url, "GET", "/api/wecom/sync", { token: ownerToken });
+      const list = await httpCall(second.url, "GET", "/api/wecom/sync", { token: ownerToken });
       run = (list.json.items as (typeof run)[]).find((r) => r?.id === runId);
       if (run?.status === "completed" || run?.status === "failed") break;
       if (Date.now() > until)
@@ -380,46 +277,13 @@ async function killMidSync(sb: StandaloneWecomSandbox, target: Target) {
       await db.close();
     }
   } finally {
-    for (const p of [first, second]) {
-      if (p && p.child.exitCode === null) {
-        p.child.kill("SIGKILL");
-        await p.exited;
-      }
-    }
+    await killAll([first, second]);
     await target.cleanup();
   }
 }
 
-function pgliteTarget(): Target {
-  const dir = mkdtempSync(join(tmpdir(), "siyu-wecom-crash-"));
-  return {
-    env: { SIYU_DATA_DIR: dir, DATABASE_URL: "", REDIS_URL: "" },
-    open: () => openPglite(join(dir, "pglite")),
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-/** Cluster mode as the README defines it: PostgreSQL + Redis (BullMQ). */
-async function clusterTarget(): Promise<Target> {
-  const fresh = await freshPostgresDatabase(process.env.DATABASE_URL ?? "");
-  const prefix = `siyu-test-${randomBytes(4).toString("hex")}`;
-  return {
-    env: {
-      DATABASE_URL: fresh.url,
-      REDIS_URL: process.env.REDIS_URL ?? "",
-      SIYU_REDIS_PREFIX: prefix,
-      SIYU_MASTER_KEY: randomBytes(32).toString("base64"),
-    },
-    open: () => openPostgres(fresh.url, 2),
-    cleanup: async () => {
-      await fresh.drop();
-      await dropRedisKeys(process.env.REDIS_URL ?? "", prefix);
-    },
-  };
-}
-
-// A killed BullMQ worker's jobs come back once their lock lapses (30 s), so the cluster runs are longer.
-const cluster = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
+// A killed BullMQ worker's jobs come back once their lock lapses (10–30 s), so the cluster runs are longer.
+const cluster = clusterAvailable;
 
 describe("WeCom: kill -9 between the callback's ack and its processing", () => {
   let sb: StandaloneWecomSandbox;
@@ -431,25 +295,25 @@ describe("WeCom: kill -9 between the callback's ack and its processing", () => {
   });
 
   it("embedded (PGlite data dir): every acked event is applied once after the restart", async () => {
-    await killBetweenAckAndEffect(sb, pgliteTarget());
+    await killBetweenAckAndEffect(sb, pgliteProcessTarget("siyu-wecom-crash-"));
   }, 240_000);
 
   it.skipIf(!cluster)(
     "cluster (PostgreSQL + Redis): every acked event is applied once after the restart",
     async () => {
-      await killBetweenAckAndEffect(sb, await clusterTarget());
+      await killBetweenAckAndEffect(sb, await clusterProcessTarget());
     },
     240_000,
   );
 
   it("embedded: a contacts sync killed mid-way resumes after the restart and ends with each contact once", async () => {
-    await killMidSync(sb, pgliteTarget());
+    await killMidSync(sb, pgliteProcessTarget("siyu-wecom-crash-"));
   }, 240_000);
 
   it.skipIf(!cluster)(
     "cluster: a contacts sync killed mid-way resumes after the restart and ends with each contact once",
     async () => {
-      await killMidSync(sb, await clusterTarget());
+      await killMidSync(sb, await clusterProcessTarget());
     },
     240_000,
   );

@@ -240,7 +240,7 @@ describe.each(dbKinds)("a callback acked before a crash is processed once after 
   it("stores on an API-only process, then a worker started on the same database processes it exactly once", async () => {
     const fake = await startFakeWecom({ secrets: ["app-secret", "contact-secret"] });
     const contacts = serveDirectory(fake);
-    const fresh = await freshDatabase(kind);
+    const fresh = await freshDatabase(kind, { migrated: true });
     const dataDir = mkdtempSync(join(tmpdir(), "siyu-test-"));
     const env = {
       SIYU_DATA_DIR: dataDir,

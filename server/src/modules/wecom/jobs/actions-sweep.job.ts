@@ -27,7 +27,8 @@ export function defineWecomActions(platform: Platform) {
       const rows = await platform.db.system((s) =>
         s.query<{ kind: string; tenant_id: string; id: string }>(
           `(select 'mark' as kind, tenant_id, id from wecom_tag_marks where status = 'pending' and ${stale} limit 200)
-           union all (select 'mass', tenant_id, id from wecom_mass_messages where status = 'queued' and ${stale} limit 200)
+           union all (select 'mass', tenant_id, id from wecom_mass_messages where status = 'queued' and ${stale}
+                        and (not_before is null or not_before <= now() - interval '2 minutes') limit 200)
            union all (select 'moment', tenant_id, id from wecom_moment_tasks where status = 'queued' and ${stale} limit 200)
            union all (select 'transfer', tenant_id, id from wecom_transfers where status = 'queued' and ${stale} limit 200)`,
         ),

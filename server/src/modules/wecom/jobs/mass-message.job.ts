@@ -1,7 +1,13 @@
-import type { WecomMassAttachment } from "@siyu/contracts";
+import type { ContactPurpose, WecomMassAttachment } from "@siyu/contracts";
 import type { Attachment } from "../../../connectors/wecom/index.ts";
 import type { Scope } from "../../../platform/db/index.ts";
 import type { Platform } from "../../../platform/platform.ts";
+import {
+  quietHoursEnd,
+  recheckReservation,
+  releaseReservation,
+  reserve,
+} from "../../contact-policy/index.ts";
 import { appendTimeline } from "../../customers/index.ts";
 import {
   errcodeOf,
@@ -52,6 +58,110 @@ export function toWecomAttachment(a: WecomMassAttachment): Attachment {
 
 export const sendMassMessage = (platform: Platform, tenantId: string, id: string) =>
   platform.jobs.send<SendData>(massSendJob, { tenantId, id }, { key: id });
+
+/** The send job again when quiet hours end (a unique key: a job that ran early may defer again). */
+const sendMassMessageAt = (platform: Platform, tenantId: string, id: string, at: Date) =>
+  platform.jobs.send<SendData>(
+    massSendJob,
+    { tenantId, id },
+    { key: `${id}:after:${Date.now()}`, delayMs: Math.max(1_000, at.getTime() - Date.now() + 1_000) },
+  );
+
+/**
+ * Filters the recipients through the contact policy as one reservation (ref = the message id, so a
+ * retried job re-reserves the same customers without counting them twice): customers refused
+ * (opted out, over a cap, over WeCom's per-customer mass-message limit) become `blocked` with the
+ * reason, and a sender left with no one to send to is `skipped`. A refused customer's touch under the
+ * ref is released: a flow step reserved it at its node, and the message never reaches them.
+ */
+async function applyContactPolicy(
+  s: Scope,
+  tenantId: string,
+  id: string,
+  m: { policy_ref: string | null; purpose: ContactPurpose },
+): Promise<void> {
+  const pending = await s.query<{ customer_id: string }>(
+    "select distinct customer_id from wecom_mass_message_recipients where mass_message_id = $1 and status = 'pending'",
+    [id],
+  );
+  if (!pending.length) return;
+  const decisions = await reserve(s, {
+    tenantId,
+    customerIds: pending.map((p) => p.customer_id),
+    channel: "wecom_mass",
+    purpose: m.purpose,
+    ref: m.policy_ref ?? `wecom_mass:${id}`,
+  });
+  const refused = decisions.items.flatMap((d) =>
+    d.outcome === "allow" ? [] : [{ customerId: d.customerId, reason: d.reason as string }],
+  );
+  if (!refused.length) return;
+  await releaseReservation(s, {
+    tenantId,
+    customerIds: refused.map((d) => d.customerId),
+    channel: "wecom_mass",
+    ref: m.policy_ref ?? `wecom_mass:${id}`,
+  });
+  await s.query(
+    `update wecom_mass_message_recipients r set status = 'blocked', policy_reason = v.reason, updated_at = now()
+       from unnest($2::text[], $3::text[]) as v(customer_id, reason)
+      where r.mass_message_id = $1 and r.customer_id = v.customer_id and r.status = 'pending'`,
+    [id, refused.map((d) => d.customerId), refused.map((d) => d.reason)],
+  );
+  await s.query(
+    `update wecom_mass_message_senders ms set status = 'skipped', error = null
+      where ms.mass_message_id = $1 and ms.status = 'pending'
+        and not exists (select 1 from wecom_mass_message_recipients r
+                         where r.mass_message_id = $1 and r.sender = ms.sender and r.status = 'pending')`,
+    [id],
+  );
+}
+
+/**
+ * Just before one sender's task is created (senders go one after another, each a WeCom call): this
+ * sender's customers who opted out since the reservation are `blocked` with the reason and their touch
+ * released (recheckReservation). A sender whose step is stored (its task was created before a crash)
+ * is left as it was. Returns whether anyone is left to send to; a sender with no one is `skipped`.
+ */
+async function recheckSender(
+  platform: Platform,
+  tenantId: string,
+  id: string,
+  sender: string,
+  m: { policy_ref: string | null; purpose: ContactPurpose },
+): Promise<boolean> {
+  return platform.db.tenant(tenantId, async (s) => {
+    const [done] = await s.query("select 1 from wecom_action_steps where step_key = $1", [
+      `mass:${id}:${sender}`,
+    ]);
+    if (done) return true;
+    const pending = await s.query<{ customer_id: string }>(
+      `select distinct customer_id from wecom_mass_message_recipients
+        where mass_message_id = $1 and sender = $2 and status = 'pending'`,
+      [id, sender],
+    );
+    const { allowed, refused } = await recheckReservation(s, {
+      tenantId,
+      customerIds: pending.map((p) => p.customer_id),
+      channel: "wecom_mass",
+      purpose: m.purpose,
+      ref: m.policy_ref ?? `wecom_mass:${id}`,
+    });
+    if (refused.length)
+      await s.query(
+        `update wecom_mass_message_recipients r set status = 'blocked', policy_reason = v.reason, updated_at = now()
+           from unnest($3::text[], $4::text[]) as v(customer_id, reason)
+          where r.mass_message_id = $1 and r.sender = $2 and r.customer_id = v.customer_id and r.status = 'pending'`,
+        [id, sender, refused.map((r) => r.customerId), refused.map((r) => r.reason)],
+      );
+    if (allowed.length) return true;
+    await s.query(
+      "update wecom_mass_message_senders set status = 'skipped', error = null where mass_message_id = $1 and sender = $2 and status = 'pending'",
+      [id, sender],
+    );
+    return false;
+  });
+}
 
 export const pollMassMessage = (platform: Platform, tenantId: string, id: string, seq: number, delayMs = 0) =>
   platform.jobs.send<PollData>(
@@ -108,14 +218,36 @@ export function defineMassMessageJobs(platform: Platform) {
     backoffMs: 2_000,
     async handler({ tenantId, id }, ctx) {
       const loaded = await db.tenant(tenantId, async (s) => {
-        const [m] = await s.query<{ status: string; text: string; attachments: WecomMassAttachment[] }>(
-          "select status, text, attachments from wecom_mass_messages where id = $1",
-          [id],
-        );
+        const [m] = await s.query<{
+          status: string;
+          text: string;
+          attachments: WecomMassAttachment[];
+          policy_ref: string | null;
+          purpose: ContactPurpose;
+        }>("select status, text, attachments, policy_ref, purpose from wecom_mass_messages where id = $1", [
+          id,
+        ]);
         if (!m || (m.status !== "queued" && m.status !== "sending")) return null;
+        // Marketing guardrails (SPEC §6): in quiet hours the whole message waits for their end.
+        if (m.status === "queued") {
+          const quiet = await quietHoursEnd(s, { tenantId, channel: "wecom_mass", purpose: m.purpose });
+          if (quiet) {
+            await s.query(
+              "update wecom_mass_messages set not_before = $2, updated_at = now() where id = $1",
+              [id, quiet],
+            );
+            s.onCommit(() => {
+              sendMassMessageAt(platform, tenantId, id, quiet).catch((err: unknown) =>
+                platform.log.warn({ err, id }, "deferred mass-send enqueue failed; the sweep retries"),
+              );
+            });
+            return null;
+          }
+        }
         await s.query("update wecom_mass_messages set status = 'sending', updated_at = now() where id = $1", [
           id,
         ]);
+        await applyContactPolicy(s, tenantId, id, m);
         const senders = await s.query<{ sender: string }>(
           "select sender from wecom_mass_message_senders where mass_message_id = $1 and status = 'pending' order by sender",
           [id],
@@ -125,9 +257,10 @@ export function defineMassMessageJobs(platform: Platform) {
       if (!loaded) return;
       const client = await tenantClient(platform, tenantId);
       for (const { sender } of loaded.senders) {
+        if (!(await recheckSender(platform, tenantId, id, sender, loaded.m))) continue;
         const targets = await db.tenant(tenantId, (s) =>
           s.query<{ external_userid: string }>(
-            "select external_userid from wecom_mass_message_recipients where mass_message_id = $1 and sender = $2 order by external_userid",
+            "select external_userid from wecom_mass_message_recipients where mass_message_id = $1 and sender = $2 and status <> 'blocked' order by external_userid",
             [id, sender],
           ),
         );
@@ -192,17 +325,20 @@ export function defineMassMessageJobs(platform: Platform) {
       }
       const anyCreated = await db.tenant(tenantId, async (s) => {
         const [row] = await s.query<{ created: number; failed: number; error: string | null }>(
-          `select count(*) filter (where status <> 'failed')::int as created, count(*) filter (where status = 'failed')::int as failed,
+          `select count(*) filter (where status not in ('failed', 'skipped'))::int as created,
+                  count(*) filter (where status = 'failed')::int as failed,
                   max(error) filter (where status = 'failed') as error
              from wecom_mass_message_senders where mass_message_id = $1`,
           [id],
         );
         const created = (row?.created ?? 0) > 0;
+        // Nothing created and nothing failed: the policy blocked every recipient, which is done, not failed.
+        const status = created ? "sent" : row?.failed ? "failed" : "completed";
         await s.query(
           `update wecom_mass_messages set status = $2, error = $3, updated_at = now(),
-                  finished_at = case when $2 = 'failed' then now() else null end
+                  finished_at = case when $2 in ('failed', 'completed') then now() else null end
             where id = $1 and status = 'sending'`,
-          [id, created ? "sent" : "failed", row?.failed ? row.error : null],
+          [id, status, row?.failed ? row.error : null],
         );
         return created;
       });

@@ -225,8 +225,19 @@ async function applyEvent(
       // (Not fetched: it was current before the fetch, and whatever moved it on applies its own change.)
       if (state === "current" || fetched.kind !== "chat") return;
       const chat = fetched.chat;
+      const groupHooks = contactHooks(platform).onGroupChanged;
       if (!chat) {
         await dismissGroup(scope, chatId);
+        for (const on of groupHooks) {
+          await on(scope, {
+            inboxId: task.inboxId,
+            chatId,
+            memberCount: 0,
+            joined: [],
+            left: [],
+            dismissed: true,
+          });
+        }
         return;
       }
       const named = new Set(memChangeList(p));
@@ -237,6 +248,16 @@ async function applyEvent(
         );
       }
       const { joined, left } = await applyGroup(scope, chat);
+      for (const on of groupHooks) {
+        await on(scope, {
+          inboxId: task.inboxId,
+          chatId,
+          memberCount: chat.member_list.length,
+          joined,
+          left,
+          dismissed: false,
+        });
+      }
       for (const [members, type] of [
         [joined, "wecom.group_joined"],
         [left, "wecom.group_left"],
@@ -261,6 +282,16 @@ async function applyEvent(
       );
       await dismissGroup(scope, chatId);
       for (const m of members) await timeline(m.customer_id, "wecom.group_dismissed", { chatId });
+      for (const on of contactHooks(platform).onGroupChanged) {
+        await on(scope, {
+          inboxId: task.inboxId,
+          chatId,
+          memberCount: 0,
+          joined: [],
+          left: [],
+          dismissed: true,
+        });
+      }
       return;
     }
     case "change_external_tag.create":
@@ -296,6 +327,35 @@ export function defineEventProcessing(platform: Platform) {
       { key: String(inboxId), priority: -10 },
     );
 
+  /** The hook-facing shape of a stored contact event (none for other kinds). */
+  const contactEventOf = (event: { id: number; kind: string; payload: Record<string, unknown> }) => {
+    const kind = contactEventKind(event.kind);
+    if (!kind) return undefined;
+    const p = event.payload as WecomEventPayload;
+    const at = Number(str(p, "CreateTime"));
+    return {
+      inboxId: event.id,
+      kind,
+      corpId: str(p, "ToUserName"),
+      userid: str(p, "UserID"),
+      externalUserid: str(p, "ExternalUserID"),
+      state: str(p, "State"),
+      welcomeCode: str(p, "WelcomeCode"),
+      at: Number.isFinite(at) && at > 0 ? new Date(at * 1000) : new Date(),
+    };
+  };
+
+  // In the callback's transaction: live codes record an add and enqueue its welcome before the 200,
+  // so a burst's welcomes never queue behind the inbox jobs (see ContactHooks.onStored).
+  inbox.onStored("wecom", async (events, scope) => {
+    if (!hooks.onStored.length) return [];
+    const contacts = events.map(contactEventOf).filter((e) => e !== undefined);
+    if (!contacts.length) return [];
+    const out = [];
+    for (const on of hooks.onStored) out.push(...(await on(scope, contacts)));
+    return out;
+  });
+
   inbox.handle("wecom", async (event, scope) => {
     const handled = isHandledKind(event.kind);
     // Unknown kinds (messages, other events) stay visible as ignored tasks, not errors.
@@ -311,23 +371,10 @@ export function defineEventProcessing(platform: Platform) {
         handled ? null : new Date(),
       ],
     );
-    const contactKind = contactEventKind(event.kind);
-    if (contactKind && inserted.length) {
+    const contact = contactEventOf(event);
+    if (contact && inserted.length) {
       // Listeners (live codes) enqueue their own jobs on commit: the welcome must not wait for WeCom reads.
-      const p = event.payload as WecomEventPayload;
-      const at = Number(str(p, "CreateTime"));
-      for (const on of hooks.onEvent) {
-        await on(scope, {
-          inboxId: event.id,
-          kind: contactKind,
-          corpId: str(p, "ToUserName"),
-          userid: str(p, "UserID"),
-          externalUserid: str(p, "ExternalUserID"),
-          state: str(p, "State"),
-          welcomeCode: str(p, "WelcomeCode"),
-          at: Number.isFinite(at) && at > 0 ? new Date(at * 1000) : new Date(),
-        });
-      }
+      for (const on of hooks.onEvent) await on(scope, contact);
     }
     if (handled && inserted.length) {
       scope.onCommit(() => {
@@ -415,11 +462,13 @@ export function defineEventProcessing(platform: Platform) {
     for (const r of rows) if (await enqueue(r.tenant_id, Number(r.inbox_id))) sent++;
     return sent;
   }
-  jobs.define<Record<string, never>>({
+  jobs.define<{ boot?: boolean }>({
     name: sweepEventsJob,
     queue: "system",
-    handler: async () => {
-      const sent = await sweep();
+    // `boot`: sent once when a worker starts, for tasks an earlier process left without a job
+    // (killed between commit and send); the job key makes a task whose job exists a no-op.
+    handler: async (data) => {
+      const sent = await sweep(data.boot ? 0 : undefined);
       if (sent) log.info({ sent }, "re-enqueued WeCom event tasks");
     },
   });

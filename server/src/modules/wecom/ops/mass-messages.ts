@@ -1,4 +1,5 @@
 import type {
+  ContactPurpose,
   WecomMassAttachment,
   WecomMassMessageDto,
   WecomMassMessageInput,
@@ -86,7 +87,16 @@ export async function createMassMessage(
   scope: Scope,
   platform: Platform,
   actor: Actor & { userId?: string | null },
-  input: WecomMassMessageInput & { attachments: WecomMassAttachment[] },
+  input: WecomMassMessageInput & {
+    attachments: WecomMassAttachment[];
+    /**
+     * The contact-policy ref a caller reserved these touches under (a flow step): the send job
+     * re-reserves under it, so a touch is counted once. Default: the message's own id.
+     */
+    policyRef?: string;
+    /** Marketing (default) or transactional (exempt from caps and quiet hours when the policy says so). */
+    purpose?: ContactPurpose;
+  },
 ): Promise<string> {
   const recipients = await resolveMassTarget(scope, input.target);
   if (!recipients.length) throw badRequest("no target customer has a live WeCom relation");
@@ -96,8 +106,8 @@ export async function createMassMessage(
     });
   const id = newId("wmm");
   await scope.query(
-    `insert into wecom_mass_messages (id, tenant_id, name, text, attachments, target, created_by)
-     values ($1, $2, $3, $4, $5, $6, $7)`,
+    `insert into wecom_mass_messages (id, tenant_id, name, text, attachments, target, created_by, policy_ref, purpose)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
       id,
       scope.tenantId,
@@ -106,6 +116,8 @@ export async function createMassMessage(
       JSON.stringify(input.attachments),
       JSON.stringify(input.target),
       actor.userId ?? null,
+      input.policyRef ?? null,
+      input.purpose ?? "marketing",
     ],
   );
   const senders = [...new Set(recipients.map((r) => r.sender))];
@@ -144,6 +156,7 @@ interface MassRow {
   error: string | null;
   created_at: Date;
   finished_at: Date | null;
+  not_before: Date | null;
 }
 
 async function dtos(scope: Scope, rows: MassRow[]): Promise<WecomMassMessageDto[]> {
@@ -196,6 +209,7 @@ async function dtos(scope: Scope, rows: MassRow[]): Promise<WecomMassMessageDto[
         })),
       createdAt: r.created_at.toISOString(),
       finishedAt: r.finished_at?.toISOString() ?? null,
+      notBefore: r.status === "queued" ? (r.not_before?.toISOString() ?? null) : null,
     };
   });
 }
@@ -231,8 +245,9 @@ export async function listMassRecipients(
     sender: string;
     status: WecomMassRecipientStatus;
     send_time: Date | null;
+    policy_reason: string | null;
   }>(
-    `select external_userid, customer_id, sender, status, send_time from wecom_mass_message_recipients
+    `select external_userid, customer_id, sender, status, send_time, policy_reason from wecom_mass_message_recipients
       where mass_message_id = $1 and ($3::text is null or external_userid > $3) and ($4::text is null or status = $4)
       order by external_userid limit $2`,
     [id, q.limit + 1, q.cursor ?? null, q.status ?? null],
@@ -245,6 +260,7 @@ export async function listMassRecipients(
       sender: r.sender,
       status: r.status,
       sendTime: r.send_time?.toISOString() ?? null,
+      policyReason: r.policy_reason,
     })),
     nextCursor: rows.length > q.limit ? (page.at(-1)?.external_userid ?? null) : null,
   };

@@ -3,8 +3,9 @@ import type { Attachment } from "../../../connectors/wecom/index.ts";
 import { isWecomApiError } from "../../../connectors/wecom/index.ts";
 import { AppError } from "../../../platform/errors.ts";
 import type { Platform } from "../../../platform/platform.ts";
-import { tenantClient } from "../ops/action-steps.ts";
+import { actionClient, tenantClient } from "../ops/action-steps.ts";
 import { applyCorpTags } from "../ops/apply-tags.ts";
+import { callbackSettings } from "../settings.cache.ts";
 
 /**
  * What the channels module needs from WeCom (SPEC §3), in Siyu's terms: contact ways, the welcome
@@ -79,6 +80,16 @@ function wireAttachment(a: WelcomeAttachment): Attachment {
   }
 }
 
+/**
+ * The client of the welcome path from the callback settings cache (30 s): a burst's welcomes and
+ * nickname reads then cost no settings transaction each. A secret changed in another process within
+ * those seconds shows as WeCom refusing the token, which the job records like any other refusal.
+ */
+async function cachedClient(platform: Platform, tenantId: string) {
+  const cached = await callbackSettings(platform, tenantId);
+  return cached ? actionClient(platform, cached.settings) : tenantClient(platform, tenantId);
+}
+
 export const liveCodePort = {
   /** add_contact_way (scene 2, QR). */
   async createContactWay(
@@ -137,7 +148,7 @@ export const liveCodePort = {
     message: WelcomeMessage,
     signal?: AbortSignal,
   ): Promise<void> {
-    const client = await tenantClient(platform, tenantId);
+    const client = await cachedClient(platform, tenantId);
     await call(() =>
       client.externalContact.sendWelcomeMsg(
         {
@@ -157,7 +168,7 @@ export const liveCodePort = {
     externalUserid: string,
     signal?: AbortSignal,
   ): Promise<string | null> {
-    const client = await tenantClient(platform, tenantId);
+    const client = await cachedClient(platform, tenantId);
     const res = await call(() =>
       client.externalContact.get(externalUserid, undefined, signal ? { signal } : undefined),
     );

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../../../testing/app-harness.ts";
 import { dbKinds } from "../../../../testing/databases.ts";
+import { waitFor } from "../../../../testing/wecom-world.ts";
 import { importStallMs, markStarted } from "../import.service.ts";
 import { importTuning, markFailed, processImport } from "../process.ts";
 
@@ -101,11 +102,19 @@ describe.each(dbKinds)("retrying a failed or interrupted CSV import (%s)", (kind
                 where c.name like 'Retry%' and e.type = 'customer.created') as created`,
     );
     expect(counts).toEqual({ names: 4, phones: 6, created: 10 });
-    const staged = await platform.db.query<{ n: number }>(
-      "select count(*)::int as n from import_rows where import_id = $1",
-      [id],
+    // Staged rows are deleted right after the status turns completed, so wait for that.
+    const staged = await waitFor(
+      "staged rows deleted",
+      async () => {
+        const [row] = await platform.db.query<{ n: number }>(
+          "select count(*)::int as n from import_rows where import_id = $1",
+          [id],
+        );
+        return row!.n === 0;
+      },
+      15_000,
     );
-    expect(staged[0]).toEqual({ n: 0 });
+    expect(staged).toBe(true);
     const audit = await platform.db.query<{ action: string }>(
       "select action from audit_log where target_id = $1 order by at",
       [id],

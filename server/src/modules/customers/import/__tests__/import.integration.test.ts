@@ -296,12 +296,17 @@ describe.each(dbKinds)("customer CSV import and export (%s)", (kind) => {
         .map((c) => c.name)
         .filter((n) => /^R\d/.test(n));
       expect(names.sort()).toEqual(["R0 again", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9"]);
-      // Staged rows are cleaned up once done.
-      const staged = await again.platform.db.query(
-        "select count(*)::int as n from import_rows where import_id = $1",
-        [id],
-      );
-      expect(staged[0]).toEqual({ n: 0 });
+      // Staged rows are cleaned up once done (right after the status turns completed, so wait for it).
+      const db = again.platform.db;
+      const stagedCount = async () =>
+        (
+          await db.query<{ n: number }>("select count(*)::int as n from import_rows where import_id = $1", [
+            id,
+          ])
+        )[0]!.n;
+      for (const until = Date.now() + 15_000; (await stagedCount()) > 0 && Date.now() < until; )
+        await new Promise((r) => setTimeout(r, 100));
+      expect(await stagedCount()).toBe(0);
     } finally {
       await again?.stop();
       // Let afterAll's close find a stopped app; it drops the database.

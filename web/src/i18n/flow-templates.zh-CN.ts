@@ -1,0 +1,26 @@
+/** Texts of the template library (模板库); merged into zh-CN under `flowTemplates`. */
+export const flowTemplatesZh = {
+  title: "模板库",
+  subtitle: "营销 SOP 与行业流程模板：一键安装为流程草稿，在设计器中修改后发布",
+  all: "全部",
+  categories: { sop: "营销 SOP", industry: "行业流程" },
+  industries: {
+    general: "通用",
+    retail: "零售",
+    appliance: "家电售后",
+    education: "教育培训",
+    service: "客户服务",
+    automotive: "汽车 4S",
+  },
+  trigger: "触发",
+  steps: "步骤",
+  uses: "需要准备",
+  nodes: "{{count}} 个节点",
+  installs: "已安装 {{count}} 次",
+  openLast: "打开最近安装的流程",
+  install: "安装",
+  installed: "已安装为草稿「{{name}}」，正在打开设计器",
+  guardrails: "模板中的营销消息都会经过触达策略（频次上限、免打扰时段、退订）；服务通知按事务消息发送。",
+  placeholderCoupons: "优惠券动作暂记入占位台账（客户时间线可见），待电商中台的优惠券上线后替换。",
+  empty: "暂无模板",
+};

@@ -1,0 +1,63 @@
+/** Texts of the 公众号 pages; merged into zh-CN under `officialAccount`. */
+export const officialAccountZh = {
+  settings: {
+    title: "公众号接入",
+    subtitle: "填写公众号的 AppID、AppSecret、服务器配置（Token、EncodingAESKey）与消息加解密方式",
+    stored: "已保存 {{mask}}，留空不会保留，请重新填写",
+    secretsHint: "出于安全考虑，已保存的密钥不会显示；保存时需重新填写 AppSecret、Token 与 EncodingAESKey。",
+    appIdRule: "AppID 以 wx 开头，由字母和数字组成",
+    tokenRule: "3–32 位字母或数字",
+    mode: "消息加解密方式",
+    modes: { plain: "明文模式", compatible: "兼容模式", safe: "安全模式（推荐）" },
+    modeHint: {
+      plain: "消息以明文推送，只校验 signature。",
+      compatible: "明文与密文同时推送；Siyu 只信任解密后的内容。",
+      safe: "消息仅以密文推送，校验 msg_signature 与 AppID，被动回复同样加密。",
+    },
+    apiBaseHint: "默认为微信官方接口；沙箱与测试时指向模拟器。",
+    callbackTitle: "服务器地址 (URL)",
+    callbackHint:
+      "在公众号后台「设置与开发 → 基本配置 → 服务器配置」填入此地址与相同的 Token、EncodingAESKey。",
+    originalId: "原始 ID",
+  },
+  followers: {
+    title: "粉丝",
+    subtitle: "公众号粉丝与客户档案打通：按 UnionID 与企业微信客户合并为同一人",
+    list: "粉丝列表",
+    all: "全部",
+    search: "按 OpenID、UnionID 或渠道场景查找",
+    customer: "客户",
+    scene: "关注渠道（场景值）",
+    subscribedAt: "关注时间",
+    lastInteraction: "最近互动",
+    prev: "上一页",
+    next: "下一页",
+    stats: {
+      subscribed: "已关注",
+      unsubscribed: "已取关",
+      withUnionid: "有 UnionID",
+      linkedToWecom: "同时是企微客户",
+    },
+  },
+  sync: {
+    title: "粉丝同步",
+    start: "同步全部粉丝",
+    empty: "还没有同步记录",
+    applied: "已处理 {{applied}} / {{total}}",
+    counters: {
+      customersCreated: "新建客户",
+      withUnionid: "有 UnionID",
+      unsubscribedFound: "对账发现已取关",
+    },
+  },
+  replies: {
+    title: "关键词自动回复",
+    hint: "粉丝发送的文字命中关键词时，在回调中直接被动回复",
+    keyword: "关键词",
+    content: "回复内容",
+    matchTitle: "匹配方式",
+    match: { exact: "全匹配", contains: "包含" },
+    empty: "还没有关键词回复",
+    deleteConfirm: "删除这条自动回复？",
+  },
+};
