@@ -63,6 +63,9 @@ export async function buildApp(options: AppOptions): Promise<Api> {
       disableRequestLogging: platform.config.logLevel !== "debug" && platform.config.logLevel !== "trace",
     }),
     trustProxy: true,
+    // Embedded PGlite runs on this thread: a process resuming heavy work (10,000 due flow timers)
+    // can hold the loop long enough to trip avvio's default 10 s per plugin at start.
+    pluginTimeout: 120_000,
     routerOptions: { maxParamLength: 200 },
     // Undecodable or over-long paths are refused before routing: in the one error shape too.
     frameworkErrors: (err, req, reply) => errorHandler(err, req, reply),
