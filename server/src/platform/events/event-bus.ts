@@ -29,8 +29,10 @@ export interface EventBusOptions {
   debounceMs?: number;
   /** Delivery jobs per `sendMany` call (one INSERT, or one Redis round trip per engine queue). */
   sendBatch?: number;
-  /** Attempts of a delivery job; ordered subscribers retry while they wait for earlier events. */
+  /** Attempts of a delivery job (waits of an ordered subscriber for earlier events use none). */
   deliveryAttempts?: number;
+  /** Waits for an earlier event a delivery to an ordered subscriber gets before they count as failures. */
+  orderWaitDeferrals?: number;
   /** Dispatched events and processed-event records are deleted after this long. Default 30 days. */
   retentionMs?: number;
   /** How often this process prunes them. Default hourly. */
@@ -73,10 +75,13 @@ export function createEventBus(options: EventBusOptions): EventBus {
       queue,
       attempts: options.deliveryAttempts ?? 10,
       backoffMs: 1000,
-      handler: async ({ subscriber, event }) => {
+      // An ordered delivery waits for an earlier event of its aggregate about two minutes
+      // (`orderWaitMs`) before its waits count as failures.
+      maxDeferrals: options.orderWaitDeferrals ?? 120,
+      handler: async ({ subscriber, event }, ctx) => {
         const sub = subscribers.get(subscriber);
         if (!sub) throw new Error(`no subscriber ${subscriber} in this process`);
-        await deliver(db, sub, event);
+        await deliver(db, sub, event, ctx.deferrals);
       },
     });
   }
