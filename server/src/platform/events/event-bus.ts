@@ -3,7 +3,14 @@ import { newId } from "../ids/ids.ts";
 import type { JobQueue, JobToSend } from "../jobs/jobs.ts";
 import { queueNames } from "../jobs/jobs.ts";
 import type { Logger } from "../logger.ts";
-import { type DeliveryJob, deliver, deliverJobName, deliveryKey, wants } from "./delivery.ts";
+import {
+  type DeliveryJob,
+  deliver,
+  deliverJobName,
+  deliveryKey,
+  OutOfOrderError,
+  wants,
+} from "./delivery.ts";
 import type { DomainEvent, EventBus, NewEvent, Subscriber } from "./events.ts";
 import {
   claimPending,
@@ -69,6 +76,48 @@ export function createEventBus(options: EventBusOptions): EventBus {
   let current: Promise<number> | undefined;
   let next: Promise<number> | undefined;
 
+  /**
+   * Ordered deliveries waiting in this process for an earlier event, per subscriber and aggregate:
+   * event id → outbox seq. When a delivery of the aggregate ends, the earliest waiter is promoted
+   * rather than left to its timer. A waiter that another process runs later is not seen here: it
+   * still goes on its timer, so this only ever saves time. Bounded; the oldest lanes go first.
+   */
+  const waiting = new Map<string, Map<string, number>>();
+  const maxWaitingLanes = 1000;
+
+  function laneOf(sub: Subscriber, event: OutboxEvent) {
+    return `${sub.name}\n${event.tenantId}\n${event.aggregateType}\n${event.aggregateId}`;
+  }
+
+  function noteWaiting(lane: string, event: OutboxEvent) {
+    const waiters = waiting.get(lane) ?? new Map<string, number>();
+    waiters.set(event.id, event.seq);
+    waiting.delete(lane);
+    waiting.set(lane, waiters);
+    for (const oldest of waiting.keys()) {
+      if (waiting.size <= maxWaitingLanes) break;
+      waiting.delete(oldest);
+    }
+  }
+
+  /** A delivery of the lane ended: the next waiter (earliest in outbox order) need not wait longer. */
+  async function nudgeNext(lane: string, sub: Subscriber, done: OutboxEvent) {
+    const waiters = waiting.get(lane);
+    if (!waiters) return;
+    waiters.delete(done.id);
+    let next: [string, number] | undefined;
+    for (const w of waiters) if (w[1] > done.seq && (!next || w[1] < next[1])) next = w;
+    if (waiters.size === 0) waiting.delete(lane);
+    if (!next) return;
+    waiters.delete(next[0]);
+    if (waiters.size === 0) waiting.delete(lane);
+    try {
+      await jobs.promote(deliverJobName(sub.queue ?? "automation"), deliveryKey(next[0], sub.name));
+    } catch (err) {
+      log?.warn({ err, subscriber: sub.name }, "promoting the next ordered delivery failed; it waits");
+    }
+  }
+
   for (const queue of queueNames) {
     jobs.define<DeliveryJob>({
       name: deliverJobName(queue),
@@ -81,7 +130,18 @@ export function createEventBus(options: EventBusOptions): EventBus {
       handler: async ({ subscriber, event }, ctx) => {
         const sub = subscribers.get(subscriber);
         if (!sub) throw new Error(`no subscriber ${subscriber} in this process`);
-        await deliver(db, sub, event, ctx.deferrals);
+        if (!sub.ordered) {
+          await deliver(db, sub, event);
+          return;
+        }
+        const lane = laneOf(sub, event);
+        try {
+          await deliver(db, sub, event, ctx.deferrals);
+        } catch (err) {
+          if (err instanceof OutOfOrderError) noteWaiting(lane, event);
+          throw err;
+        }
+        await nudgeNext(lane, sub, event);
       },
     });
   }

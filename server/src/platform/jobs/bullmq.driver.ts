@@ -206,6 +206,19 @@ export function createBullQueue(options: BullQueueOptions): JobQueue {
       return planned.map((p) => added.get(p) ?? null);
     },
 
+    async promote(name, key) {
+      const job = await queueOf(definition(name).queue).getJob(keyId(name, key));
+      if (!job || !(await job.isDelayed())) return false;
+      try {
+        await job.promote();
+        return true;
+      } catch (err) {
+        // It left the delayed set meanwhile (its time came, or another process promoted it).
+        if (await job.isDelayed()) throw err;
+        return false;
+      }
+    },
+
     async schedule(name, cron, data, options) {
       const def = definition(name);
       // The scheduler id is the job name: every process upserting it converges on one scheduler.

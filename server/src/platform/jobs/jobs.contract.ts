@@ -234,6 +234,38 @@ export function defineJobQueueContract(driverName: string, setup: () => Promise<
       expect(dead?.error).toContain("still waiting 4");
     });
 
+    it("promote makes a deferred or delayed job due now", async () => {
+      const q = await open();
+      const name = jobName("promote");
+      const runs: Run[] = [];
+      q.define<{ defer: boolean }>({
+        name,
+        queue: "automation",
+        handler: async (data, ctx) => {
+          runs.push({ data, ctx, at: Date.now() });
+          if (data.defer && ctx.deferrals === 0) throw new RetryLater(50_000, "waiting for a nudge");
+        },
+      });
+      await q.start();
+      await q.work({ queues: ["automation"] });
+      expect(await q.promote(name, "unknown")).toBe(false);
+      await q.send(name, { defer: true }, { key: "deferred" });
+      await q.send(name, { defer: false }, { key: "delayed", delayMs: 3_600_000 });
+      await waitFor(() => runs.length === 1, 10_000, "first run");
+      // Put off for 50 s; promoted, it runs again at once, as a deferral (no attempt used).
+      await waitFor(async () => await q.promote(name, "deferred"), 10_000, "deferred job promoted");
+      await waitFor(() => runs.length === 2, 10_000, "promoted deferred job");
+      expect(nth(runs, 1).ctx).toMatchObject({ attempt: 1, deferrals: 1 });
+      expect(await q.promote(name, "delayed")).toBe(true);
+      await waitFor(() => runs.length === 3, 10_000, "promoted delayed job");
+      expect(nth(runs, 2).data).toEqual({ defer: false });
+      await sleep(200);
+      // Finished jobs are not promoted (nor run again).
+      expect(await q.promote(name, "delayed")).toBe(false);
+      expect(await q.promote(name, "deferred")).toBe(false);
+      expect(runs).toHaveLength(3);
+    });
+
     it("refuses a second send with the same idempotency key", async () => {
       const q = await open();
       const job = recorder(q, "realtime");

@@ -119,6 +119,13 @@ export interface JobQueue {
    * already enqueued is not enqueued twice (pg-boss enqueues all or none; BullMQ adds per queue).
    */
   sendMany(jobs: ReadonlyArray<JobToSend>): Promise<Array<string | null>>;
+  /**
+   * Makes the job sent with this idempotency key due now when it waits for a later time (sent with
+   * a delay, put off by `RetryLater`, or backing off after a failure), e.g. because what it waited
+   * for just happened. Returns whether it did: false for a job that is ready, running, finished or
+   * unknown. Its attempts and deferrals stay as they were.
+   */
+  promote(name: string, key: string): Promise<boolean>;
   /** Repeating job by cron (5 fields) in `tz` (default Asia/Shanghai). Idempotent across processes. */
   schedule<T>(name: string, cron: string, data: T, options?: { tz?: string }): Promise<void>;
   unschedule(name: string): Promise<void>;

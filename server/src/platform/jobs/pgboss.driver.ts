@@ -423,6 +423,17 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue {
       return ids.map((id) => (id && created.has(id) ? id : null));
     },
 
+    async promote(name, key) {
+      const { queue: q } = definition(name);
+      const rows = await db.query(
+        `update pgboss.job set start_after = now() - interval '1 millisecond'
+         where name = $1 and id = $2 and state < 'active' and start_after > now() returning id`,
+        [q, keyId(name, key)],
+      );
+      if (rows.length) wake(q);
+      return rows.length > 0;
+    },
+
     async schedule(name, cron, data, options) {
       definition(name);
       const cronQueue = cronPrefix + name;
