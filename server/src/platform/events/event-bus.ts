@@ -107,10 +107,9 @@ export function createEventBus(options: EventBusOptions): EventBus {
     waiters.delete(done.id);
     let next: [string, number] | undefined;
     for (const w of waiters) if (w[1] > done.seq && (!next || w[1] < next[1])) next = w;
+    if (next) waiters.delete(next[0]);
     if (waiters.size === 0) waiting.delete(lane);
     if (!next) return;
-    waiters.delete(next[0]);
-    if (waiters.size === 0) waiting.delete(lane);
     try {
       await jobs.promote(deliverJobName(sub.queue ?? "automation"), deliveryKey(next[0], sub.name));
     } catch (err) {
