@@ -1,5 +1,5 @@
 import type { Database } from "../db/index.ts";
-import type { QueueName } from "../jobs/jobs.ts";
+import { type QueueName, RetryLater } from "../jobs/jobs.ts";
 import type { DomainEvent, Subscriber } from "./events.ts";
 import type { OutboxEvent } from "./outbox.ts";
 
@@ -21,12 +21,22 @@ export function wants(subscriber: Subscriber, type: string): boolean {
 }
 
 /**
- * Thrown for an ordered subscriber when an earlier event of the same aggregate is not processed
- * yet; the job fails and the queue retries it after its backoff.
+ * How long an ordered delivery waits for an earlier event of its aggregate before it looks again:
+ * 250 ms, growing by 100 ms per wait up to 1 s, so a chain of events drains at about one link per
+ * wait, and a delivery stuck behind a failing event looks once a second.
  */
-export class OutOfOrderError extends Error {
-  constructor(subscriber: string, event: string, earlier: string) {
-    super(`${subscriber}: event ${event} waits for earlier event ${earlier} of its aggregate`);
+export function orderWaitMs(deferrals: number): number {
+  return Math.min(1000, 250 + 100 * Math.max(0, deferrals));
+}
+
+/**
+ * Thrown for an ordered subscriber when an earlier event of the same aggregate is not processed
+ * yet. It is a `RetryLater`: the job runs again after `orderWaitMs`, without using an attempt, for
+ * as long as the delivery job's deferral budget lasts (then it fails and backs off as any error).
+ */
+export class OutOfOrderError extends RetryLater {
+  constructor(subscriber: string, event: string, earlier: string, delayMs = orderWaitMs(0)) {
+    super(delayMs, `${subscriber}: event ${event} waits for earlier event ${earlier} of its aggregate`);
     this.name = "OutOfOrderError";
   }
 }
@@ -36,7 +46,13 @@ export class OutOfOrderError extends Error {
  * processed-event record, so the handler's database effects happen once however often the job
  * runs. Returns false when the event had been processed already.
  */
-export async function deliver(db: Database, subscriber: Subscriber, event: OutboxEvent): Promise<boolean> {
+export async function deliver(
+  db: Database,
+  subscriber: Subscriber,
+  event: OutboxEvent,
+  /** How often this delivery already waited for an earlier event (the job's `ctx.deferrals`). */
+  deferrals = 0,
+): Promise<boolean> {
   const { seq, ...domainEvent } = event;
   return db.tenant(event.tenantId, async (scope) => {
     // On PostgreSQL a concurrent delivery of the same event waits here on the primary key until the
@@ -62,7 +78,7 @@ export async function deliver(db: Database, subscriber: Subscriber, event: Outbo
         [event.tenantId, event.aggregateType, event.aggregateId, seq, types, subscriber.name],
       );
       const first = earlier[0];
-      if (first) throw new OutOfOrderError(subscriber.name, event.id, first.event_id);
+      if (first) throw new OutOfOrderError(subscriber.name, event.id, first.event_id, orderWaitMs(deferrals));
     }
     await subscriber.handler(domainEvent as DomainEvent, scope);
     return true;

@@ -3,7 +3,14 @@ import { newId } from "../ids/ids.ts";
 import type { JobQueue, JobToSend } from "../jobs/jobs.ts";
 import { queueNames } from "../jobs/jobs.ts";
 import type { Logger } from "../logger.ts";
-import { type DeliveryJob, deliver, deliverJobName, deliveryKey, wants } from "./delivery.ts";
+import {
+  type DeliveryJob,
+  deliver,
+  deliverJobName,
+  deliveryKey,
+  OutOfOrderError,
+  wants,
+} from "./delivery.ts";
 import type { DomainEvent, EventBus, NewEvent, Subscriber } from "./events.ts";
 import {
   claimPending,
@@ -29,8 +36,10 @@ export interface EventBusOptions {
   debounceMs?: number;
   /** Delivery jobs per `sendMany` call (one INSERT, or one Redis round trip per engine queue). */
   sendBatch?: number;
-  /** Attempts of a delivery job; ordered subscribers retry while they wait for earlier events. */
+  /** Attempts of a delivery job (waits of an ordered subscriber for earlier events use none). */
   deliveryAttempts?: number;
+  /** Waits for an earlier event a delivery to an ordered subscriber gets before they count as failures. */
+  orderWaitDeferrals?: number;
   /** Dispatched events and processed-event records are deleted after this long. Default 30 days. */
   retentionMs?: number;
   /** How often this process prunes them. Default hourly. */
@@ -67,16 +76,71 @@ export function createEventBus(options: EventBusOptions): EventBus {
   let current: Promise<number> | undefined;
   let next: Promise<number> | undefined;
 
+  /**
+   * Ordered deliveries waiting in this process for an earlier event, per subscriber and aggregate:
+   * event id → outbox seq. When a delivery of the aggregate ends, the earliest waiter is promoted
+   * rather than left to its timer. A waiter that another process runs later is not seen here: it
+   * still goes on its timer, so this only ever saves time. Bounded; the oldest lanes go first.
+   */
+  const waiting = new Map<string, Map<string, number>>();
+  const maxWaitingLanes = 1000;
+
+  function laneOf(sub: Subscriber, event: OutboxEvent) {
+    return `${sub.name}\n${event.tenantId}\n${event.aggregateType}\n${event.aggregateId}`;
+  }
+
+  function noteWaiting(lane: string, event: OutboxEvent) {
+    const waiters = waiting.get(lane) ?? new Map<string, number>();
+    waiters.set(event.id, event.seq);
+    waiting.delete(lane);
+    waiting.set(lane, waiters);
+    for (const oldest of waiting.keys()) {
+      if (waiting.size <= maxWaitingLanes) break;
+      waiting.delete(oldest);
+    }
+  }
+
+  /** A delivery of the lane ended: the next waiter (earliest in outbox order) need not wait longer. */
+  async function nudgeNext(lane: string, sub: Subscriber, done: OutboxEvent) {
+    const waiters = waiting.get(lane);
+    if (!waiters) return;
+    waiters.delete(done.id);
+    let next: [string, number] | undefined;
+    for (const w of waiters) if (w[1] > done.seq && (!next || w[1] < next[1])) next = w;
+    if (next) waiters.delete(next[0]);
+    if (waiters.size === 0) waiting.delete(lane);
+    if (!next) return;
+    try {
+      await jobs.promote(deliverJobName(sub.queue ?? "automation"), deliveryKey(next[0], sub.name));
+    } catch (err) {
+      log?.warn({ err, subscriber: sub.name }, "promoting the next ordered delivery failed; it waits");
+    }
+  }
+
   for (const queue of queueNames) {
     jobs.define<DeliveryJob>({
       name: deliverJobName(queue),
       queue,
       attempts: options.deliveryAttempts ?? 10,
       backoffMs: 1000,
-      handler: async ({ subscriber, event }) => {
+      // An ordered delivery waits for an earlier event of its aggregate about two minutes
+      // (`orderWaitMs`) before its waits count as failures.
+      maxDeferrals: options.orderWaitDeferrals ?? 120,
+      handler: async ({ subscriber, event }, ctx) => {
         const sub = subscribers.get(subscriber);
         if (!sub) throw new Error(`no subscriber ${subscriber} in this process`);
-        await deliver(db, sub, event);
+        if (!sub.ordered) {
+          await deliver(db, sub, event);
+          return;
+        }
+        const lane = laneOf(sub, event);
+        try {
+          await deliver(db, sub, event, ctx.deferrals);
+        } catch (err) {
+          if (err instanceof OutOfOrderError) noteWaiting(lane, event);
+          throw err;
+        }
+        await nudgeNext(lane, sub, event);
       },
     });
   }

@@ -14,8 +14,9 @@ import type { JobToSend, QueueName } from "../jobs/jobs.ts";
  *   record `(subscriber, eventId)`: a redelivered event is skipped, so effects in the database
  *   happen once. Effects outside the database use `runStep`-style keys.
  * - `ordered: true` subscribers see the events of one aggregate in outbox order: a delivery whose
- *   earlier event is not processed yet fails and is retried. An earlier event that goes to the dead
- *   letters holds the aggregate's later events until it is retried.
+ *   earlier event is not processed yet waits (`RetryLater`, a few hundred ms, no attempt used) and
+ *   looks again; after about two minutes of waiting it fails and backs off as any error. An earlier
+ *   event that goes to the dead letters holds the aggregate's later events until it is retried.
  */
 export interface DomainEvent<P = Record<string, unknown>> {
   id: string;

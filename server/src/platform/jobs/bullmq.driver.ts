@@ -1,4 +1,4 @@
-import { type Job, Queue, Worker } from "bullmq";
+import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Database } from "../db/index.ts";
 import { AppError, notFound } from "../errors.ts";
@@ -7,6 +7,7 @@ import {
   attemptsOf,
   concurrencyFor,
   defaultBackoffMs,
+  deferralOf,
   delayOf,
   emptyCounts,
   keepFinishedSeconds,
@@ -39,6 +40,7 @@ import { queueNames } from "./jobs.ts";
  *   between) is noticed on the next send with that key, which adds the job then.
  * - `sendMany`: one MULTI of `SET NX` markers, then one `addBulk` per engine queue.
  * - Dead letters: the last failed attempt is written to the SQL table both drivers share.
+ * - `RetryLater`: `job.moveToDelayed` (which skips the attempt count) and `DelayedError`.
  * - A worker that dies mid-job: its lock lapses (`lockMs`, default 30 s; 10 s on the realtime
  *   queue, checked every 5 s, as a welcome code lives 20 s; others checked every 10 s) and the
  *   stalled-job check moves the job back to waiting. A lock lost to a blocked event loop runs the
@@ -79,13 +81,23 @@ export function createBullQueue(options: BullQueueOptions): JobQueue {
     return q;
   }
 
-  async function run(queue: QueueName, job: Job): Promise<void> {
+  async function run(queue: QueueName, job: Job, token: string | undefined): Promise<void> {
     const attempt = job.attemptsMade + 1;
+    // Every start counts in `attemptsStarted`; those not explained by a failed attempt or a stall
+    // came after a deferral.
+    const deferrals = Math.max(0, job.attemptsStarted - 1 - job.attemptsMade - job.stalledCounter);
+    const def = defs.get(job.name);
     try {
-      const def = defs.get(job.name);
       if (!def) throw new Error(`no handler defined for job ${job.name} in this process`);
-      await def.handler(job.data as never, { id: String(job.id), name: job.name, queue, attempt });
+      await def.handler(job.data as never, { id: String(job.id), name: job.name, queue, attempt, deferrals });
     } catch (err) {
+      const delayMs = deferralOf(err, def, deferrals);
+      if (delayMs !== null) {
+        // Back to the delayed set without counting an attempt (`skipAttempt`); DelayedError tells
+        // the worker the job was moved, not failed.
+        await job.moveToDelayed(Date.now() + delayMs, token);
+        throw new DelayedError();
+      }
       if (attempt >= (job.opts.attempts ?? 1)) {
         await recordDead(db, {
           // The timestamp keeps ids unique should Redis be emptied while SQL keeps its rows.
@@ -194,6 +206,19 @@ export function createBullQueue(options: BullQueueOptions): JobQueue {
       return planned.map((p) => added.get(p) ?? null);
     },
 
+    async promote(name, key) {
+      const job = await queueOf(definition(name).queue).getJob(keyId(name, key));
+      if (!job || !(await job.isDelayed())) return false;
+      try {
+        await job.promote();
+        return true;
+      } catch (err) {
+        // It left the delayed set meanwhile (its time came, or another process promoted it).
+        if (await job.isDelayed()) throw err;
+        return false;
+      }
+    },
+
     async schedule(name, cron, data, options) {
       const def = definition(name);
       // The scheduler id is the job name: every process upserting it converges on one scheduler.
@@ -225,7 +250,7 @@ export function createBullQueue(options: BullQueueOptions): JobQueue {
 
     async work(workOptions?: WorkOptions) {
       for (const q of workedQueues(workOptions)) {
-        const worker = new Worker(q, (job) => run(q, job), {
+        const worker = new Worker(q, (job, token) => run(q, job, token), {
           connection: connection(),
           prefix,
           concurrency: concurrencyFor(q, workOptions),

@@ -1,10 +1,29 @@
 import { createHash } from "node:crypto";
 import type { JobDefinition, QueueName, SendOptions, WorkOptions } from "./jobs.ts";
-import { queueNames } from "./jobs.ts";
+import { queueNames, RetryLater } from "./jobs.ts";
 
 /** Settings both drivers resolve the same way from a definition and send options. */
 export const defaultAttempts = 5;
 export const defaultBackoffMs = 1000;
+
+export const defaultMaxDeferrals = 50;
+/** The longest delay a `RetryLater` gets: it is for short waits, not for scheduling. */
+export const maxDeferralMs = 60_000;
+
+/**
+ * What a driver does with a handler's error: a number is "run again in this many ms, no attempt
+ * used" (a `RetryLater` within the job's deferral budget); null is the ordinary failing path.
+ */
+export function deferralOf(
+  err: unknown,
+  def: JobDefinition<never> | undefined,
+  deferrals: number,
+): number | null {
+  if (!(err instanceof RetryLater)) return null;
+  if (deferrals >= Math.max(0, def?.maxDeferrals ?? defaultMaxDeferrals)) return null;
+  const ms = Number.isFinite(err.delayMs) ? err.delayMs : 0;
+  return Math.round(Math.max(0, Math.min(maxDeferralMs, ms)));
+}
 
 /**
  * How long a finished job (completed or failed) is kept, and so how long an idempotency key keeps

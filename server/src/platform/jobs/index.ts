@@ -17,7 +17,7 @@ export type {
   SendOptions,
   WorkOptions,
 } from "./jobs.ts";
-export { queueNames } from "./jobs.ts";
+export { queueNames, RetryLater } from "./jobs.ts";
 export { createPgBossQueue, type PgBossQueueOptions } from "./pgboss.driver.ts";
 
 /** BullMQ when Redis is configured, else pg-boss on the database (PGlite or PostgreSQL). */

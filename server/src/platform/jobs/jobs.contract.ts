@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { JobContext, JobQueue, QueueName } from "./jobs.ts";
+import { type JobContext, type JobQueue, type QueueName, RetryLater } from "./jobs.ts";
 
 /**
  * What a driver's test file provides: new queue instances over the same storage (a "restart" is
@@ -165,6 +165,105 @@ export function defineJobQueueContract(driverName: string, setup: () => Promise<
       expect(job.runs).toHaveLength(3);
       const dead = await q.deadLetters();
       expect(dead.find((d) => d.name === job.name)).toBeUndefined();
+    });
+
+    it("runs a job that asks to RetryLater again after that delay, using no attempt", async () => {
+      const q = await open();
+      const name = jobName("later");
+      const runs: Run[] = [];
+      q.define<unknown>({
+        name,
+        queue: "realtime",
+        // Three deferrals with two attempts: were a deferral an attempt, the job would be dead.
+        attempts: 2,
+        backoffMs: 100,
+        handler: async (data, ctx) => {
+          runs.push({ data, ctx, at: Date.now() });
+          if (runs.length <= 3) throw new RetryLater(400, "earlier work not done yet");
+        },
+      });
+      await q.start();
+      await q.work({ queues: ["realtime"] });
+      expect(await q.send(name, { n: 1 }, { key: "later:1" })).toBeTruthy();
+      await waitFor(() => runs.length >= 2, 10_000, "first deferral");
+      // A deferred job keeps its idempotency key: another send is still refused.
+      expect(await q.send(name, { n: 2 }, { key: "later:1" })).toBeNull();
+      await waitFor(() => runs.length === 4, 15_000, "deferred job");
+      await sleep(300);
+      expect(runs.map((r) => r.data)).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }, { n: 1 }]);
+      expect(runs.map((r) => r.ctx.attempt)).toEqual([1, 1, 1, 1]);
+      expect(runs.map((r) => r.ctx.deferrals)).toEqual([0, 1, 2, 3]);
+      expect(new Set(runs.map((r) => String(r.ctx.id))).size).toBe(1);
+      // The asked delay, not the 100 ms backoff.
+      for (let i = 1; i < runs.length; i++) {
+        expect(nth(runs, i).at - nth(runs, i - 1).at).toBeGreaterThanOrEqual(380);
+      }
+      expect((await q.deadLetters()).find((d) => d.name === name)).toBeUndefined();
+    });
+
+    it("fails a job put off more than maxDeferrals times: backoff, then dead letter", async () => {
+      const q = await open();
+      const name = jobName("never");
+      const runs: Run[] = [];
+      q.define<unknown>({
+        name,
+        queue: "outbound",
+        attempts: 2,
+        backoffMs: 100,
+        maxDeferrals: 2,
+        handler: async (data, ctx) => {
+          runs.push({ data, ctx, at: Date.now() });
+          throw new RetryLater(50, `still waiting ${runs.length}`);
+        },
+      });
+      await q.start();
+      await q.work({ queues: ["outbound"] });
+      await q.send(name, { w: 1 });
+      const findDead = async () => (await q.deadLetters({ queue: "outbound" })).find((d) => d.name === name);
+      await waitFor(async () => Boolean(await findDead()), 20_000, "dead letter");
+      await sleep(300);
+      // Two deferrals, then the third RetryLater is a failure of attempt 1, and attempt 2 the last.
+      expect(runs.map((r) => [r.ctx.attempt, r.ctx.deferrals])).toEqual([
+        [1, 0],
+        [1, 1],
+        [1, 2],
+        [2, 2],
+      ]);
+      const dead = await findDead();
+      expect(dead).toMatchObject({ data: { w: 1 }, attempts: 2 });
+      expect(dead?.error).toContain("still waiting 4");
+    });
+
+    it("promote makes a deferred or delayed job due now", async () => {
+      const q = await open();
+      const name = jobName("promote");
+      const runs: Run[] = [];
+      q.define<{ defer: boolean }>({
+        name,
+        queue: "automation",
+        handler: async (data, ctx) => {
+          runs.push({ data, ctx, at: Date.now() });
+          if (data.defer && ctx.deferrals === 0) throw new RetryLater(50_000, "waiting for a nudge");
+        },
+      });
+      await q.start();
+      await q.work({ queues: ["automation"] });
+      expect(await q.promote(name, "unknown")).toBe(false);
+      await q.send(name, { defer: true }, { key: "deferred" });
+      await q.send(name, { defer: false }, { key: "delayed", delayMs: 3_600_000 });
+      await waitFor(() => runs.length === 1, 10_000, "first run");
+      // Put off for 50 s; promoted, it runs again at once, as a deferral (no attempt used).
+      await waitFor(async () => await q.promote(name, "deferred"), 10_000, "deferred job promoted");
+      await waitFor(() => runs.length === 2, 10_000, "promoted deferred job");
+      expect(nth(runs, 1).ctx).toMatchObject({ attempt: 1, deferrals: 1 });
+      expect(await q.promote(name, "delayed")).toBe(true);
+      await waitFor(() => runs.length === 3, 10_000, "promoted delayed job");
+      expect(nth(runs, 2).data).toEqual({ defer: false });
+      await sleep(200);
+      // Finished jobs are not promoted (nor run again).
+      expect(await q.promote(name, "delayed")).toBe(false);
+      expect(await q.promote(name, "deferred")).toBe(false);
+      expect(runs).toHaveLength(3);
     });
 
     it("refuses a second send with the same idempotency key", async () => {

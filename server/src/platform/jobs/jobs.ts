@@ -10,6 +10,11 @@
  *   tick however many processes call `schedule` and run workers), priority (higher first within
  *   a queue), per-queue concurrency (a cap per process), retries with exponential backoff, then
  *   dead letter (kept, listable, and counted in `counts()`).
+ * - Waiting is not failing: a handler that throws `RetryLater` (or a subclass) runs again after the
+ *   delay it asks for (capped at a minute), not after the backoff, and the run costs no attempt
+ *   (`ctx.attempt` stays, `ctx.deferrals` counts up). A job is put off at most `maxDeferrals` times
+ *   in its life; past that a `RetryLater` is an ordinary failure (an attempt, backoff, at last the
+ *   dead letter), so a job that waits for something that never comes still ends.
  * - Idempotency key: a second `send` with the same `key` while the first job exists (queued,
  *   running, completed or dead) creates nothing and returns `null`. `sendMany` keeps the same rule
  *   per job, also between two jobs of one call (the first wins).
@@ -18,6 +23,19 @@
 
 export const queueNames = ["realtime", "sync", "automation", "outbound", "reports", "system"] as const;
 export type QueueName = (typeof queueNames)[number];
+
+/**
+ * Thrown by a handler that cannot run yet but is not failing (an earlier event of its aggregate is
+ * still being processed): the job runs again after `delayMs`, without using an attempt.
+ */
+export class RetryLater extends Error {
+  readonly delayMs: number;
+  constructor(delayMs: number, message = `retry in ${delayMs} ms`) {
+    super(message);
+    this.name = "RetryLater";
+    this.delayMs = delayMs;
+  }
+}
 
 export interface SendOptions {
   /** Run no earlier than this many ms from now. */
@@ -43,8 +61,10 @@ export interface JobContext {
   id: string;
   name: string;
   queue: QueueName;
-  /** 1 on the first run. */
+  /** 1 on the first run; a run after a `RetryLater` keeps the attempt it had. */
   attempt: number;
+  /** How often this job was put off by `RetryLater` so far (0 on the first run). */
+  deferrals: number;
 }
 
 export interface JobDefinition<T = unknown> {
@@ -56,6 +76,8 @@ export interface JobDefinition<T = unknown> {
   attempts?: number;
   /** Base of the exponential backoff between attempts, in ms. Default 1000. */
   backoffMs?: number;
+  /** Times a job may be put off by `RetryLater` before that counts as a failure. Default 50. */
+  maxDeferrals?: number;
 }
 
 export interface QueueCounts {
@@ -97,6 +119,13 @@ export interface JobQueue {
    * already enqueued is not enqueued twice (pg-boss enqueues all or none; BullMQ adds per queue).
    */
   sendMany(jobs: ReadonlyArray<JobToSend>): Promise<Array<string | null>>;
+  /**
+   * Makes the job sent with this idempotency key due now when it waits for a later time (sent with
+   * a delay, put off by `RetryLater`, or backing off after a failure), e.g. because what it waited
+   * for just happened. Returns whether it did: false for a job that is ready, running, finished or
+   * unknown. Its attempts and deferrals stay as they were.
+   */
+  promote(name: string, key: string): Promise<boolean>;
   /** Repeating job by cron (5 fields) in `tz` (default Asia/Shanghai). Idempotent across processes. */
   schedule<T>(name: string, cron: string, data: T, options?: { tz?: string }): Promise<void>;
   unschedule(name: string): Promise<void>;

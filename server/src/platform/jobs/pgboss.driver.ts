@@ -7,6 +7,7 @@ import {
   attemptsOf,
   concurrencyFor,
   defaultBackoffMs,
+  deferralOf,
   delayOf,
   emptyCounts,
   keepFinishedSeconds,
@@ -84,6 +85,8 @@ export interface PgBossQueueOptions {
 interface Envelope {
   name: string;
   data: unknown;
+  /** Times the job was put off by `RetryLater` (absent until the first time). */
+  deferrals?: number;
 }
 
 type FetchedJob = PgBoss.JobWithMetadata<Envelope>;
@@ -172,14 +175,15 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue {
     const { queue } = lane;
     const { name, data } = job.data;
     const attempt = job.retryCount + 1;
+    const deferrals = job.data.deferrals ?? 0;
+    const def = defs.get(name);
     let error: unknown;
     let failed = false;
     try {
-      const def = defs.get(name);
       if (!def) throw new Error(`no handler defined for job ${name} in this process`);
       // The active timeout is also the handler timeout: past it the job counts as lost anyway.
       await withinSeconds(
-        def.handler(data as never, { id: job.id, name, queue, attempt }),
+        def.handler(data as never, { id: job.id, name, queue, attempt, deferrals }),
         Number(job.expireInSeconds) || activeTimeoutSec,
       );
     } catch (err) {
@@ -190,6 +194,11 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue {
     try {
       if (!failed) {
         await boss.complete(queue, job.id);
+        return;
+      }
+      const delayMs = deferralOf(error, def, deferrals);
+      if (delayMs !== null) {
+        await defer(queue, job.id, delayMs, deferrals + 1);
         return;
       }
       if (attempt > job.retryLimit) {
@@ -265,6 +274,25 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue {
       .finally(() => {
         statsRun = undefined;
       });
+  }
+
+  /**
+   * Puts a running job back to run again in `delayMs`, as `release` does (no attempt used: the
+   * fetch counts a retry only when `started_on` is set), and counts the deferral in its envelope.
+   * pg-boss 10.4's `fail` always takes an attempt and waits its backoff, hence our own update.
+   */
+  async function defer(queue: QueueName, id: string, delayMs: number, deferrals: number) {
+    await db.query(
+      `update pgboss.job
+       set state = case when retry_count > 0 then 'retry'::pgboss.job_state else 'created'::pgboss.job_state end,
+           started_on = null,
+           start_after = now() + $3::int * interval '1 millisecond',
+           data = jsonb_set(data, '{deferrals}', to_jsonb($4::int))
+       where name = $1 and id = $2 and state = 'active'`,
+      [queue, id, delayMs, deferrals],
+    );
+    // Fetch it when due rather than at the next poll, which may be later.
+    setTimeout(() => wake(queue), delayMs + 5).unref();
   }
 
   /** Puts fetched jobs that never started back as they were (same attempt count). */
@@ -393,6 +421,17 @@ export function createPgBossQueue(options: PgBossQueueOptions): JobQueue {
       }
       for (const q of woken) wake(q);
       return ids.map((id) => (id && created.has(id) ? id : null));
+    },
+
+    async promote(name, key) {
+      const { queue: q } = definition(name);
+      const rows = await db.query(
+        `update pgboss.job set start_after = now() - interval '1 millisecond'
+         where name = $1 and id = $2 and state < 'active' and start_after > now() returning id`,
+        [q, keyId(name, key)],
+      );
+      if (rows.length) wake(q);
+      return rows.length > 0;
     },
 
     async schedule(name, cron, data, options) {
