@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
 const scratch = mkdtempSync(join(tmpdir(), "siyu-test-"));
@@ -32,6 +32,18 @@ function readJson(path) {
   } catch {
     return null;
   }
+}
+
+/** The slowest tests, so a run on a loaded machine shows which ones come near their timeout. */
+function printSlowest(report) {
+  const tests = [];
+  for (const file of report.testResults ?? [])
+    for (const t of file.assertionResults ?? [])
+      tests.push({ ms: t.duration ?? 0, file: relative(root, file.name), title: t.fullName ?? t.title });
+  tests.sort((a, b) => b.ms - a.ms);
+  console.log("\nslowest tests:");
+  for (const t of tests.slice(0, 10))
+    console.log(`  ${(t.ms / 1000).toFixed(1).padStart(7)} s  ${t.file} > ${t.title.slice(0, 100)}`);
 }
 
 let browserSkipped = false;
@@ -74,6 +86,7 @@ const vitestCode = run(npx, [
 ]);
 const vitest = readJson(vitestJson);
 if (vitest) {
+  printSlowest(vitest);
   totals.passed += vitest.numPassedTests ?? 0;
   totals.failed += vitest.numFailedTests ?? 0;
   // A suite that fails to load has no failed tests but still fails the run.
