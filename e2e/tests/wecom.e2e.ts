@@ -1,7 +1,8 @@
 // The WeCom journey of issue 4 through the console: in the sandbox page a person acts as a WeChat user who
 // adds a staff member; the simulator sends the encrypted callback and the customer appears in Siyu (360
 // page with its WeCom facts, customer list); then a full sync runs from the sync page until it is done;
-// the customer deletes the staff and a churn alert shows up. Screenshots: e2e/artifacts/wecom-*.png.
+// the admin links 张三 to a login on the staff page; the customer deletes the staff and a churn alert
+// shows up. Screenshots: e2e/artifacts/wecom-*.png.
 import { check, type E2E, test } from "../harness.ts";
 
 async function openMenu(t: E2E, group: string, path: string) {
@@ -125,6 +126,27 @@ test(
     const zhang = t.byTestId("wecom-staff-table").locator("tr", { hasText: "zhangsan" }).first();
     await zhang.waitFor({ state: "visible" });
     await t.screenshot("wecom-07-staff");
+
+    // 7b. The admin links 张三 to a login by hand (the user ↔ member map); it stays after a reload.
+    const linked = t.page.waitForResponse(
+      (r) => new URL(r.url()).pathname === "/api/wecom/staff/zhangsan/user" && r.request().method() === "PUT",
+    );
+    await t.byTestId("wecom-staff-login-zhangsan").click();
+    await t.page.keyboard.type("admin");
+    await t.page
+      .locator(".ant-select-dropdown:visible .ant-select-item-option:not(.ant-select-item-option-disabled)")
+      .first()
+      .click();
+    const linkRes = await linked;
+    check(linkRes.status() === 200, `PUT /api/wecom/staff/zhangsan/user answered ${linkRes.status()}`);
+    const body = (await linkRes.json()) as { userId: string | null; userLink: string | null };
+    check(body.userId !== null && body.userLink === "manual", `link answer ${JSON.stringify(body)}`);
+    await t.page.reload();
+    await t
+      .byTestId("wecom-staff-link-source-zhangsan")
+      .getByText(/手动关联|Set by hand/)
+      .waitFor({ state: "visible" });
+    await t.screenshot("wecom-07b-staff-linked");
 
     // 8. The customer deletes 张三 in the simulator → a churn alert in Siyu.
     await openMenu(t, "sandbox", "/simulator/wecom");

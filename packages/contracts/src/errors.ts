@@ -36,6 +36,10 @@ export const errorStatus = {
   callback_rejected: 400,
   wecom_not_configured: 409,
   wecom_api_error: 502,
+  /** The login is linked to another WeCom member already (one login ↔ at most one member). */
+  staff_link_conflict: 409,
+  /** A request names a user id that is no active login of the tenant. */
+  unknown_user: 422,
   /** WeCom refused the request because of what it asked (e.g. 610004 staff without customer contact). */
   wecom_rejected: 422,
   // official account

@@ -70,10 +70,20 @@ export const wecomStaffSchema = z.object({
   departmentIds: z.array(z.number()),
   hasContactPermission: z.boolean(),
   status: z.enum(["active", "resigned"]),
+  /** The Siyu login linked to the member (user ↔ WeCom member map), or null. */
   userId: z.string().nullable(),
+  /**
+   * How the link came to be: `email` — matched by e-mail in an org sync; `manual` — set or cleared by
+   * an admin (org syncs leave it alone, also when cleared: userId null); null — never linked.
+   */
+  userLink: z.enum(["email", "manual"]).nullable(),
   contacts: z.number(),
 });
 export type WecomStaffDto = z.infer<typeof wecomStaffSchema>;
+
+/** `PUT /api/wecom/staff/:userid/user`: link the member to a login of the tenant, or unlink (null). */
+export const wecomStaffLinkInputSchema = z.object({ userId: z.string().min(1).max(100).nullable() });
+export type WecomStaffLinkInput = z.infer<typeof wecomStaffLinkInputSchema>;
 
 export const wecomGroupSchema = z.object({
   chatId: z.string(),

@@ -15,6 +15,8 @@ export { wecomRouteError } from "./ops/action-steps.ts";
 export { createMassMessage } from "./ops/mass-messages.ts";
 /** The WeCom members who have the customer as a contact (owner staff). */
 export { ownerStaffOf } from "./ops/owner-staff.ts";
+/** The user ↔ WeCom member map (`wecom_staff.user_id`): member → login, login → member. */
+export { loginsOfStaff, ownerStaffLogins, staffOfLogins } from "./ops/staff-links.ts";
 export {
   type ContactWaySpec,
   type LiveCodePort,

@@ -3,6 +3,7 @@ import type {
   WecomGroupDetailDto,
   WecomSettingsDto,
   WecomSettingsInput,
+  WecomStaffDto,
   WecomSyncKind,
   WecomSyncRunDto,
 } from "@siyu/contracts";
@@ -84,3 +85,7 @@ export function useCustomerWecom(customerId: string) {
 
 export const getWecomContact = (externalUserid: string) =>
   http.get<WecomContactDto>(`/api/wecom/contacts/${encodeURIComponent(externalUserid)}`);
+
+/** Links a WeCom member to a Siyu login, or unlinks it (`null`): the user ↔ member map, set by hand. */
+export const linkStaffUser = (userid: string, userId: string | null) =>
+  http.put<WecomStaffDto>(`/api/wecom/staff/${encodeURIComponent(userid)}/user`, { userId });

@@ -2,7 +2,9 @@ import type { WecomStaffDto } from "@siyu/contracts";
 import { Card, Empty, Space, Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { useCursorPage } from "../../api/use-cursor-page.ts";
+import { hasPermission, useMe } from "../../modules/auth/auth.api.ts";
 import { useOwnerName } from "../../modules/customers/owner-names.ts";
+import { StaffLoginCell, useLinkableUsers } from "../../modules/wecom/staff-login-cell.tsx";
 import { WecomNotConfigured } from "../../modules/wecom/wecom-guard.tsx";
 import { CursorTable } from "../../ui/cursor-table.tsx";
 import { formatNumber } from "../../ui/format.ts";
@@ -12,6 +14,10 @@ export function WecomStaffPage() {
   const { t } = useTranslation();
   const list = useCursorPage<WecomStaffDto>("wecom-staff", "/api/wecom/staff", {}, 50);
   const ownerName = useOwnerName();
+  const me = useMe();
+  const canManage = hasPermission(me.data, "settings.manage");
+  const users = useLinkableUsers(canManage);
+  const linkedTo = new Map(list.items.flatMap((m) => (m.userId ? [[m.userId, m.userid] as const] : [])));
   return (
     <>
       <PageHeader title={t("wecom.staff.title")} subtitle={t("wecom.staff.subtitle")} />
@@ -21,7 +27,7 @@ export function WecomStaffPage() {
           list={list}
           rowKey="userid"
           data-testid="wecom-staff-table"
-          scroll={{ x: 860 }}
+          scroll={{ x: 1060 }}
           locale={{ emptyText: <Empty description={t("wecom.staff.empty")} /> }}
           columns={[
             {
@@ -62,8 +68,16 @@ export function WecomStaffPage() {
             {
               title: t("wecom.staff.login"),
               dataIndex: "userId",
-              render: (id: string | null) =>
-                id ? ownerName(id) : <Typography.Text type="secondary">—</Typography.Text>,
+              render: (_: string | null, member) => (
+                <StaffLoginCell
+                  member={member}
+                  linkedTo={linkedTo}
+                  users={users.data}
+                  canManage={canManage}
+                  nameOf={ownerName}
+                  onChanged={() => void list.query.refetch()}
+                />
+              ),
             },
             {
               title: t("wecom.staff.contacts"),

@@ -22,8 +22,9 @@ import {
   updateCustomer,
   type Writer,
 } from "../../customers/index.ts";
-import { createTask, resolveAssignees } from "../../tasks/index.ts";
+import { createTask } from "../../tasks/index.ts";
 import { createMassMessage, queueMassMessage } from "../../wecom/index.ts";
+import { assignTask } from "../engine/assign-task.ts";
 import { startInstanceTx, subflowDepth } from "../engine/engine.ts";
 import { type FlowActionContext, FlowActionError, registerAction } from "./registry.ts";
 
@@ -128,6 +129,7 @@ export function registerBuiltinActions(platform: Platform) {
     async run(ctx, p) {
       const scope = ctx.scope!;
       const owners = ctx.customerId ? ((await customerFacts(scope, ctx.customerId))?.ownerUserIds ?? []) : [];
+      const { assignees, staffUserid } = await assignTask(scope, p.assignee, ctx.customerId, owners);
       const task = await createTask(scope, {
         type: "task",
         title: p.title,
@@ -138,7 +140,8 @@ export function registerBuiltinActions(platform: Platform) {
         nodeId: ctx.nodeId,
         tokenId: ctx.tokenId,
         step: ctx.step,
-        assignees: await resolveAssignees(scope, p.assignee, owners),
+        assignees,
+        staffUserid,
         dueAt: p.due ? new Date(Date.now() + durationMs(p.due)) : null,
       });
       return { result: { taskId: task.id } };

@@ -21,6 +21,7 @@ import { type CustomerFacts, customerFacts } from "../../customers/index.ts";
 import { cancelTasks, createTask, reassignTask, resolveAssignees, type TaskRow } from "../../tasks/index.ts";
 import { type FlowActionContext, FlowActionError, flowActions } from "../actions/registry.ts";
 import type { Graph } from "../definition.ts";
+import { assignTask, customerOwners } from "./assign-task.ts";
 import { compiled, loadGraph } from "./graph-cache.ts";
 import { Writes } from "./writes.ts";
 
@@ -665,8 +666,12 @@ class Run {
       escalation?: { after: string; to?: AssigneeRule };
     };
     await this.flush();
-    const owners = (await this.facts())?.ownerUserIds ?? [];
-    const assignees = await resolveAssignees(this.scope, p.assignee, owners);
+    const { assignees, staffUserid } = await assignTask(
+      this.scope,
+      p.assignee,
+      this.inst.customer_id,
+      (await this.facts())?.ownerUserIds ?? [],
+    );
     let required = p.approvers ?? 1;
     for (const th of p.thresholds ?? []) {
       if (truthy(await this.evaluate(th.when))) {
@@ -686,6 +691,7 @@ class Run {
       tokenId: t.id,
       step: t.step,
       assignees,
+      staffUserid,
       outcomes: approval ? ["approved", "rejected"] : (p.outcomes ?? ["done"]),
       mode: approval ? (required > 1 ? "all" : (p.mode ?? "any")) : "any",
       required,
@@ -756,8 +762,14 @@ class Run {
           await this.follow(t, "escalated", { result: { taskId: t.wait.taskId } });
           return;
         }
-        const owners = (await this.facts())?.ownerUserIds ?? [];
-        const to = await resolveAssignees(this.scope, esc?.to ?? { managerOf: "owner" }, owners);
+        const rule = esc?.to ?? { managerOf: "owner" };
+        const owners = await customerOwners(
+          this.scope,
+          rule,
+          this.inst.customer_id,
+          (await this.facts())?.ownerUserIds ?? [],
+        );
+        const to = await resolveAssignees(this.scope, rule, owners.logins);
         await reassignTask(this.scope, t.wait.taskId, to);
         this.put({ ...t, wait: { ...t.wait, escalated: true }, wake_at: null });
         return;

@@ -4,6 +4,7 @@ import {
   wecomEventSchema,
   wecomGroupSchema,
   wecomList,
+  wecomStaffLinkInputSchema,
   wecomStaffSchema,
   wecomSyncRunSchema,
   wecomSyncStartSchema,
@@ -11,6 +12,7 @@ import {
 import { z } from "zod";
 import type { Api, Platform } from "../../../platform/platform.ts";
 import { listRuns, startSync } from "../jobs/sync.job.ts";
+import { linkStaff, listStaff, toStaffDto } from "../ops/link-staff.ts";
 
 /** Keyset cursor over a text column: the last value seen. */
 const cursorOf = <T>(rows: T[], limit: number, key: (r: T) => string) =>
@@ -56,35 +58,35 @@ export function wecomReadRoutes(api: Api, platform: Platform) {
     },
     async (req) => {
       const { limit, cursor } = req.query;
-      const rows = await req.inTenant((s) =>
-        s.query<{
-          userid: string;
-          name: string;
-          department_ids: Array<string | number>;
-          has_contact_permission: boolean;
-          status: "active" | "resigned";
-          user_id: string | null;
-          contacts: number;
-        }>(
-          `select s.userid, s.name, s.department_ids, s.has_contact_permission, s.status, s.user_id,
-                  (select count(*)::int from wecom_follows f where f.userid = s.userid and f.deleted_at is null) as contacts
-             from wecom_staff s where ($2::text is null or s.userid > $2) order by s.userid limit $1`,
-          [limit + 1, cursor ?? null],
-        ),
-      );
+      const rows = await req.inTenant((s) => listStaff(s, limit + 1, cursor ?? null));
       return {
-        items: rows.slice(0, limit).map((r) => ({
-          userid: r.userid,
-          name: r.name,
-          departmentIds: r.department_ids.map(Number),
-          hasContactPermission: r.has_contact_permission,
-          status: r.status,
-          userId: r.user_id,
-          contacts: r.contacts,
-        })),
+        items: rows.slice(0, limit).map(toStaffDto),
         nextCursor: cursorOf(rows, limit, (r) => r.userid),
       };
     },
+  );
+
+  // The user ↔ member map by hand: who sees whose customers and whose WeCom account a login's tasks
+  // go to depend on it, so it is a settings permission and every change is audited.
+  api.put(
+    "/wecom/staff/:userid/user",
+    {
+      config: { permission: "settings.manage" },
+      schema: {
+        tags: ["wecom"],
+        params: z.object({ userid: z.string().min(1).max(64) }),
+        body: wecomStaffLinkInputSchema,
+        response: { 200: wecomStaffSchema },
+      },
+    },
+    async (req) =>
+      req.inTenant((s) =>
+        linkStaff(
+          s,
+          { platform, actor: req.actor() },
+          { userid: req.params.userid, userId: req.body.userId },
+        ),
+      ),
   );
 
   api.get(
