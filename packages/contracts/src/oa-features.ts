@@ -46,6 +46,13 @@ export const channelOverviewItemSchema = z.object({
   channelId: z.string(),
   name: z.string(),
   deleted: z.boolean(),
+  /** OA codes: the Official Account (appid) whose code it is ('' for a code made before any); live codes: null. */
+  appId: z.string().nullable(),
+  /**
+   * An OA code of an account other than the one connected now (a previous account): listed with its
+   * history, after the current channels, read-only. Always false for live codes.
+   */
+  otherAccount: z.boolean(),
   ...channelCounts,
   spendFen: z.number().int(),
   costPerAddFen: z.number().int().nullable(),
@@ -63,6 +70,14 @@ export const channelStatsQuerySchema = z.object({
   from: z.iso.date().optional(),
   to: z.iso.date().optional(),
 });
+
+/**
+ * Which channels the overview shows by Official Account: `all` (default: the current ones first, then
+ * a previous account's codes, labelled `otherAccount`), `current` (live codes and the connected
+ * account's codes) or `previous` (only codes of accounts other than the connected one).
+ */
+export const channelAccountFilterValues = ["all", "current", "previous"] as const;
+export type ChannelAccountFilter = (typeof channelAccountFilterValues)[number];
 
 // ── OA parametric QR codes ──
 

@@ -28,6 +28,10 @@ export const oaFeaturesEn: Shape<typeof oaFeaturesZh> = {
     kind: "Kind",
     live_code: "Live code",
     oa_qr: "OA code",
+    account: "Official Account",
+    accountAll: "All (current account first)",
+    accountCurrent: "Current account only",
+    accountPrevious: "Previous accounts only",
   },
   qr: {
     title: "Official Account channel codes",
@@ -44,9 +48,10 @@ export const oaFeaturesEn: Shape<typeof oaFeaturesZh> = {
     permanent: "Permanent",
     temporary: "Temporary",
     expired: "Expired",
-    otherAccount: "Other account",
+    otherAccount: "Previous account",
     otherAccountHint:
       "Belongs to the Official Account connected before ({{appId}}): statistics kept, read-only, not counted for the current account",
+    readOnly: "A previous account's code is read-only: connect that account again to edit it",
     expiresAt: "Expires",
     days: "Valid days (up to 30)",
     tags: "Auto tags",

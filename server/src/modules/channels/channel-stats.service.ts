@@ -1,6 +1,7 @@
-import type { ChannelOverviewDto, ChannelStatsDto, ChannelType } from "@siyu/contracts";
+import type { ChannelAccountFilter, ChannelOverviewDto, ChannelStatsDto, ChannelType } from "@siyu/contracts";
 import type { Scope } from "../../platform/db/index.ts";
 import { badRequest } from "../../platform/errors.ts";
+import { connectedOaAppId } from "../official-account/index.ts";
 import { localTime, tenantZone } from "./local-time.ts";
 
 /**
@@ -147,23 +148,41 @@ export async function channelStats(
   };
 }
 
-/** Every channel of both engines over a range (totals, spend, cost per add), and both engines per day. */
+/**
+ * Every channel of both engines over a range (totals, spend, cost per add), and both engines per day.
+ *
+ * OA codes are their account's (migration 0039). After the tenant switched accounts, the previous
+ * account's codes stay in the overview with their history — a user's channel history must not vanish
+ * with an account switch — but after the current channels and marked `otherAccount` with their
+ * `appId`, as `/api/oa-qr-codes` marks them; `account` narrows the list (and the per-day series) to
+ * the current channels or to the previous account's codes.
+ */
 export async function channelOverview(
   scope: Scope,
-  range: StatsRange & { type?: ChannelType | undefined },
+  range: StatsRange & { type?: ChannelType | undefined; account?: ChannelAccountFilter | undefined },
 ): Promise<ChannelOverviewDto> {
   const { from, to, zone } = await resolveRange(scope, range);
   const type = range.type ?? null;
+  const account = range.account ?? "all";
+  const current = await connectedOaAppId(scope);
   const channels = await scope.query<{
     channel_type: ChannelType;
     channel_id: string;
     name: string;
     deleted_at: Date | null;
+    app_id: string | null;
+    other_account: boolean;
   }>(
-    `select channel_type, channel_id, name, deleted_at from channel_list
-      where ($1::text is null or channel_type = $1) order by created_at desc, channel_id`,
-    [type],
+    `select * from (
+       select channel_type, channel_id, name, deleted_at, app_id, created_at,
+              coalesce(app_id <> $2, false) as other_account
+         from channel_list where ($1::text is null or channel_type = $1)) l
+      where $3 = 'all' or other_account = ($3 = 'previous')
+      order by other_account, created_at desc, channel_id`,
+    [type, current, account],
   );
+  // The per-day series counts the channels listed (all of them unless the account filter narrows it).
+  const listed = account === "all" ? null : new Set(channels.map((c) => `${c.channel_type}:${c.channel_id}`));
   const rows = await scope.query<{
     channel_type: ChannelType;
     channel_id: string;
@@ -185,10 +204,9 @@ export async function channelOverview(
   for (let d = from; d <= to; d = addDays(d, 1))
     for (const t of type ? [type] : ["live_code", "oa_qr"]) daily.set(`${d}|${t}`, empty());
   for (const r of rows) {
-    for (const c of [
-      bump(per, `${r.channel_type}:${r.channel_id}`),
-      bump(daily, `${r.day}|${r.channel_type}`),
-    ])
+    const key = `${r.channel_type}:${r.channel_id}`;
+    if (listed && !listed.has(key)) continue;
+    for (const c of [bump(per, key), bump(daily, `${r.day}|${r.channel_type}`)])
       add(c, r.fact, r.n, r.within);
   }
   for (const c of [...per.values(), ...daily.values()]) c.netAdds = c.adds - c.deletes;
@@ -205,6 +223,8 @@ export async function channelOverview(
         channelId: ch.channel_id,
         name: ch.name,
         deleted: Boolean(ch.deleted_at),
+        appId: ch.app_id,
+        otherAccount: ch.other_account,
         ...c,
         spendFen,
         costPerAddFen: c.adds ? Math.round(spendFen / c.adds) : null,
@@ -252,6 +272,9 @@ export function channelOverviewCsv(o: ChannelOverviewDto): string {
     "net_adds",
     "spend_fen",
     "cost_per_add_fen",
+    // Appended, so readers of the earlier columns are unaffected.
+    "app_id",
+    "other_account",
   ];
   return [
     head.join(","),
@@ -267,6 +290,8 @@ export function channelOverviewCsv(o: ChannelOverviewDto): string {
         i.netAdds,
         i.spendFen,
         i.costPerAddFen ?? "",
+        i.appId ?? "",
+        i.otherAccount ? "true" : "false",
       ]
         .map(csvCell)
         .join(","),

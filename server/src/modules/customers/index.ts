@@ -15,6 +15,12 @@ export { birthdayCustomerIds, dormantCustomerIds, lifecycleStageCounts } from ".
 export { customerIdsWithTag, customerNames } from "./ops/customers-with-tag.ts";
 export { findCustomer } from "./ops/find-customer.ts";
 export { refineCustomerSource } from "./ops/refine-source.ts";
+/** Rows that kept a customer id from before a merge: the profile it became (send-time checks, results). */
+export {
+  customerMergeChains,
+  survivingCustomerId,
+  survivingCustomerIds,
+} from "./ops/surviving-customers.ts";
 export {
   analyzeCustomerTables,
   analyzeDue,

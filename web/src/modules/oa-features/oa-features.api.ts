@@ -1,4 +1,5 @@
 import type {
+  ChannelAccountFilter,
   ChannelOverviewDto,
   ChannelStatsDto,
   ChannelType,
@@ -32,10 +33,11 @@ export interface StatsRange {
 export const oafKey = ["oa-features"] as const;
 
 // ── channels (both engines) and OA QR codes ──
-export function useChannelOverview(range: StatsRange, type?: ChannelType) {
+/** `account`: all channels (default, the current account's first), or the current / a previous account's only. */
+export function useChannelOverview(range: StatsRange, type?: ChannelType, account?: ChannelAccountFilter) {
   return useQuery({
-    queryKey: [...oafKey, "channels", range, type],
-    queryFn: () => http.get<ChannelOverviewDto>("/api/channels", { ...range, type }),
+    queryKey: [...oafKey, "channels", range, type, account],
+    queryFn: () => http.get<ChannelOverviewDto>("/api/channels", { ...range, type, account }),
   });
 }
 export const channelsCsvPath = "/api/channels.csv";

@@ -1,5 +1,11 @@
 import { DeleteOutlined, DownloadOutlined, QrcodeOutlined } from "@ant-design/icons";
-import type { ChannelOverviewDto, ChannelStatsDto, ChannelType, OaQrCodeDto } from "@siyu/contracts";
+import type {
+  ChannelAccountFilter,
+  ChannelOverviewDto,
+  ChannelStatsDto,
+  ChannelType,
+  OaQrCodeDto,
+} from "@siyu/contracts";
 
 type ChannelOverviewItem = ChannelOverviewDto["items"][number];
 
@@ -151,6 +157,21 @@ export function ChannelStatsPanel({ type, id }: { type: ChannelType; id: string 
   );
 }
 
+/**
+ * The label of a previous Official Account's code (in the code list, the drawer and the overview of
+ * all channels): its history is kept and shown, but it is read-only and counts for no one else.
+ */
+function OtherAccountTag({ appId, testId }: { appId: string | null; testId?: string }) {
+  const { t } = useTranslation();
+  return (
+    <Tooltip title={t("oaf.qr.otherAccountHint", { appId: appId || "—" })}>
+      <Tag color="default" data-testid={testId}>
+        {t("oaf.qr.otherAccount")}
+      </Tag>
+    </Tooltip>
+  );
+}
+
 function QrImage({ id }: { id: string }) {
   const url = useProtectedImage(oaQrPngPath(id), { size: 320 });
   return url.data ? (
@@ -173,7 +194,20 @@ function CodeDrawer({ code, onClose }: { code: OaQrCodeDto | null; onClose: () =
     invalidate: [oafKey],
   });
   return (
-    <Drawer open={Boolean(code)} onClose={onClose} width={880} title={code?.name} destroyOnHidden>
+    <Drawer
+      open={Boolean(code)}
+      onClose={onClose}
+      width={880}
+      title={
+        code ? (
+          <Space size={4}>
+            {code.name}
+            {code.otherAccount ? <OtherAccountTag appId={code.appId} /> : null}
+          </Space>
+        ) : null
+      }
+      destroyOnHidden
+    >
       {code ? (
         <Space direction="vertical" size={16} style={{ width: "100%" }}>
           <Space align="start" size={24} wrap>
@@ -321,7 +355,9 @@ function AllChannels() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [range, setRange] = useState<Range | null>(null);
-  const q = useChannelOverview(toStatsRange(range));
+  // All by default: a previous account's codes stay visible (after the current ones, labelled).
+  const [account, setAccount] = useState<ChannelAccountFilter>("all");
+  const q = useChannelOverview(toStatsRange(range), undefined, account);
   const o = q.data;
   const days = [...new Set((o?.daily ?? []).map((d) => d.date))];
   const series = (type: ChannelType) =>
@@ -332,12 +368,27 @@ function AllChannels() {
       data-testid="all-channels"
       extra={
         <Space wrap>
+          <Select<ChannelAccountFilter>
+            value={account}
+            onChange={setAccount}
+            aria-label={t("oaf.channels.account")}
+            data-testid="all-channels-account"
+            style={{ minWidth: 180 }}
+            options={[
+              { value: "all", label: t("oaf.channels.accountAll") },
+              { value: "current", label: t("oaf.channels.accountCurrent") },
+              { value: "previous", label: t("oaf.channels.accountPrevious") },
+            ]}
+          />
           <RangePicker value={shownRange(range, o)} onChange={setRange} />
           <Button
             icon={<DownloadOutlined />}
             onClick={async () => {
               try {
-                saveBlob(await fetchBlob(channelsCsvPath, { ...toStatsRange(range) }), "channels.csv");
+                saveBlob(
+                  await fetchBlob(channelsCsvPath, { ...toStatsRange(range), account }),
+                  "channels.csv",
+                );
               } catch (e) {
                 message.error(errorText(t, e));
               }
@@ -390,7 +441,18 @@ function AllChannels() {
               <Tag color={v === "oa_qr" ? "green" : "blue"}>{t(`oaf.channels.${v}`)}</Tag>
             ),
           },
-          { title: t("oaf.qr.name"), dataIndex: "name" },
+          {
+            title: t("oaf.qr.name"),
+            dataIndex: "name",
+            render: (v: string, r: ChannelOverviewItem) => (
+              <Space size={4}>
+                <span>{v}</span>
+                {r.otherAccount ? (
+                  <OtherAccountTag appId={r.appId} testId={`channel-other-${r.channelId}`} />
+                ) : null}
+              </Space>
+            ),
+          },
           ...counts.map((k) => ({ title: t(`oaf.stats.${k}`), dataIndex: k, align: "right" as const })),
           {
             title: t("oaf.stats.costPerAdd"),
@@ -448,9 +510,7 @@ export function OaChannelsPage() {
                         {v}
                       </Typography.Link>
                       {r.otherAccount && (
-                        <Tooltip title={t("oaf.qr.otherAccountHint", { appId: r.appId || "—" })}>
-                          <Tag data-testid={`oa-qr-other-${r.scene}`}>{t("oaf.qr.otherAccount")}</Tag>
-                        </Tooltip>
+                        <OtherAccountTag appId={r.appId} testId={`oa-qr-other-${r.scene}`} />
                       )}
                     </Space>
                   ),
@@ -480,11 +540,25 @@ export function OaChannelsPage() {
                 { title: t("oaf.stats.adds"), dataIndex: "adds", align: "right" },
                 {
                   title: "",
-                  // Another account's code is read-only (its ticket is that account's).
+                  // Another account's code is read-only (its ticket is that account's; the API answers 409).
                   render: (_: unknown, r) =>
-                    r.otherAccount ? null : (
+                    r.otherAccount ? (
+                      <Tooltip title={t("oaf.qr.readOnly")}>
+                        <Button
+                          type="text"
+                          icon={<DeleteOutlined />}
+                          disabled
+                          aria-label={t("oaf.qr.readOnly")}
+                          data-testid={`oa-qr-delete-${r.scene}`}
+                        />
+                      </Tooltip>
+                    ) : (
                       <Popconfirm title={t("oaf.qr.deleteConfirm")} onConfirm={() => remove.mutate(r.id)}>
-                        <Button type="text" icon={<DeleteOutlined />} />
+                        <Button
+                          type="text"
+                          icon={<DeleteOutlined />}
+                          data-testid={`oa-qr-delete-${r.scene}`}
+                        />
                       </Popconfirm>
                     ),
                 },

@@ -1,4 +1,5 @@
 import {
+  channelAccountFilterValues,
   channelListOf,
   channelOverviewSchema,
   channelStatsQuerySchema,
@@ -192,7 +193,10 @@ export function oaQrCodeRoutes(api: Api, platform: Platform) {
   );
 
   // ── every channel of both engines ──
-  const overviewQuery = channelStatsQuerySchema.extend({ type: z.enum(channelTypeValues).optional() });
+  const overviewQuery = channelStatsQuerySchema.extend({
+    type: z.enum(channelTypeValues).optional(),
+    account: z.enum(channelAccountFilterValues).optional(),
+  });
   api.get(
     "/channels",
     {

@@ -1,6 +1,7 @@
 import type { ContactChannel, ContactPurpose, DenyReason } from "@siyu/contracts";
 import type { Scope } from "../../../platform/db/index.ts";
 import { badRequest } from "../../../platform/errors.ts";
+import { customerMergeChains } from "../../customers/index.ts";
 import { loadPolicy } from "../policy.service.ts";
 import { zonedTime } from "../zone-time.ts";
 import { inScope, type ScopeOrDb } from "./decide.ts";
@@ -53,6 +54,14 @@ async function release(s: Scope, channel: ContactChannel, ids: readonly string[]
  * their touch under `ref` released and the refusal tallied for the dashboard, in the caller's
  * transaction (so the caller records the skip in the same commit). Transactional touches on a channel
  * that exempts them are always allowed, as in reserve().
+ *
+ * A reservation keeps the customer id of its time; if that profile was merged since, the person is
+ * the surviving profile now. An opt-out on any profile of the merge chain (the survivor's, or the
+ * source's not yet copied by the merge subscriber) refuses the id given, and the touches under `ref`
+ * of every profile of the chain are released (the merge subscriber copies touches to the survivor).
+ * This errs towards not sending: a batch made before the merge stays refused by the source's opt-out
+ * even if the survivor opted in since; batches made after name the survivor alone. Results name the
+ * ids as given, so callers update their own rows.
  */
 export function recheckReservation(target: ScopeOrDb, input: RecheckInput): Promise<RecheckResult> {
   if (!input.ref) throw badRequest("ref is required");
@@ -61,23 +70,27 @@ export function recheckReservation(target: ScopeOrDb, input: RecheckInput): Prom
     if (!ids.length) return { allowed: [], refused: [] };
     const { zone, policy } = await loadPolicy(s, input.channel);
     if (input.purpose === "transactional" && policy.transactionalExempt) return { allowed: ids, refused: [] };
+    const chains = await customerMergeChains(s, ids);
+    const chainOf = (id: string) => chains.get(id) ?? [id];
     const optedOut = new Set(
       (
         await s.query<{ customer_id: string }>(
           `select distinct customer_id from contact_opt_outs
             where customer_id = any($1::text[]) and channel = any($2::text[])`,
-          [ids, ["all", input.channel]],
+          [[...new Set(ids.flatMap(chainOf))], ["all", input.channel]],
         )
       ).map((r) => r.customer_id),
     );
     if (!optedOut.size) return { allowed: ids, refused: [] };
+    const isOptedOut = (id: string) => chainOf(id).some((x) => optedOut.has(x));
     const refused = ids
-      .filter((id) => optedOut.has(id))
+      .filter(isOptedOut)
       .map((customerId) => ({ customerId, reason: "opted_out" as const }));
+    if (!refused.length) return { allowed: ids, refused: [] };
     await release(
       s,
       input.channel,
-      refused.map((r) => r.customerId),
+      refused.flatMap((r) => chainOf(r.customerId)),
       input.ref,
     );
     await s.query(
@@ -86,6 +99,6 @@ export function recheckReservation(target: ScopeOrDb, input: RecheckInput): Prom
        on conflict (tenant_id, local_day, channel, reason) do update set n = contact_denials_daily.n + excluded.n`,
       [s.tenantId, zonedTime(new Date(), zone).date, input.channel, refused.length],
     );
-    return { allowed: ids.filter((id) => !optedOut.has(id)), refused };
+    return { allowed: ids.filter((id) => !isOptedOut(id)), refused };
   });
 }

@@ -216,6 +216,51 @@ describe.each(dbKinds)("Official Account: switching accounts (%s)", (kind) => {
     expect((await menus()).some((m) => m.id === gold.id)).toBe(false);
   });
 
+  it("the channel overview lists A's codes after B's, marked as A's, with a filter for either", async () => {
+    const { t, owner } = w;
+    const codeOfB = (await qrCodes()).find((c) => c.appId === b.appId)!;
+    const overview = async (query = "") => {
+      const r = await api("GET", `/api/channels${query}`);
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json() as { items: Json[]; daily: Array<Json & { adds: number }> };
+    };
+    const adds = (o: { daily: Array<Json & { adds: number }> }) =>
+      o.daily.filter((d) => d.channelType === "oa_qr").reduce((n, d) => n + d.adds, 0);
+
+    // Default: every channel (A's history stays visible), the connected account's first.
+    const all = await overview();
+    const ofA = all.items.find((i) => i.channelId === seen.codeId);
+    expect(ofA).toMatchObject({ channelType: "oa_qr", appId: a.appId, otherAccount: true, adds: 1 });
+    expect(all.items.find((i) => i.channelId === codeOfB.id)).toMatchObject({
+      appId: b.appId,
+      otherAccount: false,
+      adds: 1,
+    });
+    const flags = all.items.map((i) => i.otherAccount);
+    expect(flags).toEqual([...flags].sort((x, y) => Number(x) - Number(y)));
+    expect(adds(all)).toBe(2);
+
+    // Only the current channels, or only the previous account's codes (list and per-day series alike).
+    const current = await overview("?account=current");
+    expect(current.items.map((i) => i.channelId)).toContain(codeOfB.id);
+    expect(current.items.every((i) => i.otherAccount === false)).toBe(true);
+    expect(adds(current)).toBe(1);
+    const previous = await overview("?account=previous&type=oa_qr");
+    expect(previous.items.map((i) => i.channelId)).toEqual([seen.codeId]);
+    expect(adds(previous)).toBe(1);
+    expect((await api("GET", "/api/channels?account=other")).statusCode).toBe(400);
+
+    // The CSV carries the account in two appended columns.
+    const csv = await t.call("GET", "/api/channels.csv", { token: owner });
+    expect(csv.statusCode).toBe(200);
+    const lines = csv.body
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split("\r\n");
+    expect(lines[0]).toMatch(/,spend_fen,cost_per_add_fen,app_id,other_account$/);
+    expect(lines.find((l) => l.startsWith(`oa_qr,${seen.codeId},`))).toMatch(new RegExp(`,${a.appId},true$`));
+  });
+
   it("an event received for A but processed after the switch to B is set aside, not applied to B", async () => {
     const { t, tenantId } = w;
     expect(w.account.appId).toBe(b.appId);
@@ -281,6 +326,9 @@ describe.each(dbKinds)("Official Account: switching accounts (%s)", (kind) => {
     const codes = await qrCodes();
     expect(codes.find((c) => c.id === seen.codeId)).toMatchObject({ appId: a.appId, otherAccount: false });
     expect(codes.find((c) => c.appId === b.appId)).toMatchObject({ otherAccount: true });
+    // The overview turns with the account: B's code is the previous one now.
+    const previous = (await api("GET", "/api/channels?account=previous")).json().items as Json[];
+    expect(previous.map((i) => [i.appId, i.otherAccount])).toEqual([[b.appId, true]]);
     expect((await api("PATCH", `/api/oa-qr-codes/${seen.codeId}`, { name: "A 的门店码 2" })).statusCode).toBe(
       200,
     );

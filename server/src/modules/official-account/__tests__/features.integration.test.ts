@@ -148,6 +148,13 @@ describe.each(dbKinds)("Official Account features (%s)", (kind) => {
     expect(overview.items.find((i: Json) => i.channelId === oaCode.id)).toMatchObject({
       adds: 1,
       deletes: 1,
+      appId: oaCode.appId,
+      otherAccount: false,
+    });
+    // Live codes have no Official Account; they are always current.
+    expect(overview.items.find((i: Json) => i.channelId === liveId)).toMatchObject({
+      appId: null,
+      otherAccount: false,
     });
     const csv = await api("GET", "/api/channels.csv");
     expect(csv.body).toContain("live_code");

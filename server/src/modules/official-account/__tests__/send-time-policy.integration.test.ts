@@ -162,6 +162,107 @@ describe.each(dbKinds)("OA template sends: the contact policy at send time (%s)"
     );
   });
 
+  /** A profile outside the account (made by staff), to merge a follower into. */
+  const staffProfile = async (name: string, phone: string) => {
+    const r = await api("POST", "/api/customers", { name, phone });
+    expect(r.statusCode, r.body).toBe(201);
+    return r.json().id as string;
+  };
+  const merge = async (targetId: string, sourceId: string) => {
+    const r = await api("POST", `/api/customers/${targetId}/merge`, { sourceId });
+    expect(r.statusCode, r.body).toBe(200);
+  };
+  const eventsOf = (customerId: string, sendId: string) =>
+    db().query<{ type: string }>(
+      "select type from customer_events where customer_id = $1 and data->>'sendId' = $2 order by id",
+      [customerId, sendId],
+    );
+
+  it("a recipient merged after the batch into a profile that opted out is skipped with the reason", async () => {
+    const { t, tenantId } = w;
+    const a = await follow("uMergeOptA");
+    const survivor = await staffProfile("合并后的客户", "13800009901");
+    const prefs = await api("PUT", `/api/customers/${survivor}/contact-preferences`, {
+      optOuts: ["oa_template"],
+    });
+    expect(prefs.statusCode, prefs.body).toBe(200);
+    await setQuietHours(true);
+    const sent = await api("POST", "/api/official-account/template-sends", {
+      templateId: "tpl_late",
+      customerIds: [a.customerId],
+      data: { thing1: "合并前的活动" },
+    });
+    expect(sent.statusCode, sent.body).toBe(202);
+    expect(sent.json()).toMatchObject({ total: 1, counts: { sending: 1 } });
+    const batchId = sent.json().id as string;
+    const ref = `oa_template:${batchId}`;
+
+    // The follower's profile is merged into the staff one, which has opted out (only the source's
+    // opt-outs are copied to the survivor, so the send's own customer id has none).
+    await merge(survivor, a.customerId);
+    // The merge subscriber copies the reservation to the survivor; wait for it, so both copies exist.
+    await waitFor("reservation copied to the survivor", async () =>
+      (await touches(ref)).some((r) => r.customer_id === survivor),
+    );
+
+    await setQuietHours(false);
+    await t.siyu.platform.jobs.send(sendTemplateBatchJob, { tenantId, batchId }, { key: `${batchId}:now` });
+    const rows = await finished(batchId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      customerId: a.customerId,
+      status: "skipped",
+      error: "contact policy at send: opted_out",
+    });
+    expect(await simSendsTo(a.openid)).toHaveLength(0);
+    // Both profiles' touches under the batch's ref are released.
+    expect(await touches(ref)).toEqual([]);
+  });
+
+  it("a recipient merged after the batch: the send and its result (TEMPLATESENDJOBFINISH) show on the survivor", async () => {
+    const { t, tenantId, oa, account } = w;
+    const b = await follow("uMergeResB");
+    const survivor = await staffProfile("合并后的客户二", "13800009902");
+    await setQuietHours(true);
+    const sent = await api("POST", "/api/official-account/template-sends", {
+      templateId: "tpl_late",
+      customerIds: [b.customerId],
+      data: { thing1: "合并后送达" },
+    });
+    expect(sent.statusCode, sent.body).toBe(202);
+    const batchId = sent.json().id as string;
+    await merge(survivor, b.customerId);
+
+    await setQuietHours(false);
+    await t.siyu.platform.jobs.send(sendTemplateBatchJob, { tenantId, batchId }, { key: `${batchId}:now` });
+    const [row] = await finished(batchId);
+    expect(row?.status).toMatch(/^(sent|success)$/);
+    const sendId = row?.id as string;
+    expect(await simSendsTo(b.openid)).toHaveLength(1);
+    // WeChat's TEMPLATESENDJOBFINISH for the message: the send turns `success` and the result is a fact.
+    await waitFor("template result on the survivor", async () => {
+      await oa.sandbox.callbacks.flush(account.appId);
+      await settle();
+      const types = (await eventsOf(survivor, sendId)).map((e) => e.type);
+      return types.includes("oa.template_send_finished") ? types : null;
+    });
+    expect((await eventsOf(survivor, sendId)).map((e) => e.type)).toEqual([
+      "oa.template_sent",
+      "oa.template_send_finished",
+    ]);
+    expect(await eventsOf(b.customerId, sendId)).toEqual([]);
+    const timeline = await w.timeline(survivor);
+    expect(
+      timeline
+        .filter((e) => e.data.sendId === sendId)
+        .map((e) => e.type)
+        .sort(),
+    ).toEqual(["oa.template_send_finished", "oa.template_sent"]);
+    const [send] = (await api("GET", `/api/official-account/template-sends?batchId=${batchId}`)).json()
+      .items as Json[];
+    expect(send?.status).toBe("success");
+  });
+
   it("transactional sends on a channel that exempts them are not stopped by a marketing opt-out", async () => {
     const p = await follow("uTxn");
     await api("PUT", `/api/customers/${p.customerId}/contact-preferences`, { optOuts: ["all"] });

@@ -2,7 +2,7 @@ import type { ContactPurpose } from "@siyu/contracts";
 import { isOaApiError, oaErrcodes } from "../../../connectors/official-account/index.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { recheckReservation } from "../../contact-policy/index.ts";
-import { appendTimeline } from "../../customers/index.ts";
+import { appendTimeline, survivingCustomerId, survivingCustomerIds } from "../../customers/index.ts";
 import { oaClient, requireOaSettings } from "../oa-client.ts";
 import { runOaStep } from "../ops/oa-steps.ts";
 import { sendTemplateBatchJob } from "../ops/templates.ts";
@@ -36,6 +36,10 @@ const statusOf = (r: StepResult) => (r.ok ? "sent" : "rejected");
  * out since the batch was created (replied 退订, opted out by staff) is `skipped` with the reason and
  * their reserved touch released, instead of being sent. A send whose step is already stored (the call
  * was made before a crash) is replayed, never skipped: what WeChat accepted is what is recorded.
+ *
+ * A send keeps the customer id of batch time. When that profile has been merged into another since,
+ * the re-check sees the surviving profile's opt-outs (recheckReservation follows the merge) and the
+ * outcome goes on the survivor's timeline.
  */
 export function defineTemplateSendJob(platform: Platform) {
   platform.jobs.define<{ tenantId: string; batchId: string; attempts?: number }>({
@@ -137,19 +141,26 @@ export function defineTemplateSendJob(platform: Platform) {
                 result.ok ? null : result.errcode,
               ],
             );
+            // The row keeps the customer of batch time; a profile merged since shows it on the survivor.
             if (updated && row.customer_id)
-              await appendTimeline(s, platform.events, row.customer_id, "oa.template_sent", {
-                sendId: row.id,
-                templateId: row.template_id,
-                status: statusOf(result),
-                ...(result.ok
-                  ? { msgid: result.msgid }
-                  : {
-                      errcode: result.errcode,
-                      error: result.error,
-                      notFollowing: result.errcode === oaErrcodes.userNotFollowing,
-                    }),
-              });
+              await appendTimeline(
+                s,
+                platform.events,
+                await survivingCustomerId(s, row.customer_id),
+                "oa.template_sent",
+                {
+                  sendId: row.id,
+                  templateId: row.template_id,
+                  status: statusOf(result),
+                  ...(result.ok
+                    ? { msgid: result.msgid }
+                    : {
+                        errcode: result.errcode,
+                        error: result.error,
+                        notFollowing: result.errcode === oaErrcodes.userNotFollowing,
+                      }),
+                },
+              );
           });
         }
       }
@@ -170,13 +181,23 @@ async function closeBatch(platform: Platform, tenantId: string, batchId: string,
         where batch_id = $1 and status = 'sending' returning id, customer_id, template_id`,
       [batchId, error.slice(0, 500)],
     );
+    const survivors = await survivingCustomerIds(
+      s,
+      failed.flatMap((f) => (f.customer_id ? [f.customer_id] : [])),
+    );
     for (const f of failed)
       if (f.customer_id)
-        await appendTimeline(s, platform.events, f.customer_id, "oa.template_sent", {
-          sendId: f.id,
-          templateId: f.template_id,
-          status: "failed_system",
-        });
+        await appendTimeline(
+          s,
+          platform.events,
+          survivors.get(f.customer_id) ?? f.customer_id,
+          "oa.template_sent",
+          {
+            sendId: f.id,
+            templateId: f.template_id,
+            status: "failed_system",
+          },
+        );
     await s.query("update oa_template_batches set status = 'done', finished_at = now() where id = $1", [
       batchId,
     ]);

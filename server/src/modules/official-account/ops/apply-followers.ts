@@ -1,7 +1,12 @@
 import type { OaUserInfo } from "../../../connectors/official-account/index.ts";
 import type { Scope } from "../../../platform/db/index.ts";
 import type { Platform } from "../../../platform/platform.ts";
-import { type CustomerInput, type IdentityInput, upsertCustomers } from "../../customers/index.ts";
+import {
+  type CustomerInput,
+  type IdentityInput,
+  survivingCustomerId,
+  upsertCustomers,
+} from "../../customers/index.ts";
 
 /** The source a customer first met through the Official Account gets. */
 export const oaCustomerSource = "official_account";
@@ -115,5 +120,7 @@ export async function customerOfFollower(
     `select customer_id from oa_followers where openid = $1 and app_id = coalesce($2, ${currentAppSql})`,
     [openid, appId ?? null],
   );
-  return row?.customer_id ?? null;
+  // The follower row keeps the customer it was applied to; a profile merged since is the survivor now
+  // (its events, results of template sends and 退订 opt-outs belong there).
+  return row ? survivingCustomerId(scope, row.customer_id) : null;
 }

@@ -93,6 +93,59 @@ describe.each(dbKinds)("WeCom mass messages: the contact policy at send time (%s
     expect((await touches(`wecom_mass:${id}`)).length).toBe(3);
   });
 
+  it("a recipient merged, after the message was made, into a profile that opted out is left out of the task", async () => {
+    const { t, owner, tenantId } = w;
+    const [, , z3, z4] = await contactsOf("zhangsan");
+    const id = await t.siyu.platform.db.tenant(tenantId, (s) =>
+      createMassMessage(
+        s,
+        t.siyu.platform,
+        { email: "system:test" },
+        {
+          target: { customerIds: [z3!.customer_id, z4!.customer_id] },
+          text: "合并之后",
+          attachments: [],
+        },
+      ),
+    );
+    // Before it goes out: z3's profile is merged into one staff made, which has opted out (only the
+    // source's opt-outs are copied to the survivor, so z3's own id has none).
+    const made = await t.call("POST", "/api/customers", {
+      token: owner,
+      body: { name: "合并后的客户", phone: "13800009903" },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const survivor = made.json().id as string;
+    const put = await t.call("PUT", `/api/customers/${survivor}/contact-preferences`, {
+      token: owner,
+      body: { optOuts: ["wecom_mass"] },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const merged = await t.call("POST", `/api/customers/${survivor}/merge`, {
+      token: owner,
+      body: { sourceId: z3!.customer_id },
+    });
+    expect(merged.statusCode, merged.body).toBe(200);
+
+    const before = (await simTasks()).length;
+    await queueMassMessage(t.siyu.platform, tenantId, id);
+    const sent = await waitFor("sent", async () => {
+      const m = await message(id);
+      return m.status === "sent" ? m : undefined;
+    });
+    expect(sent.counts).toEqual({ not_sent: 1, blocked: 1 });
+    const blocked = (
+      await t.call("GET", `/api/wecom/mass-messages/${id}/recipients?status=blocked`, { token: owner })
+    ).json().items as Json[];
+    expect(blocked.map((r) => [r.customerId, r.policyReason])).toEqual([[z3!.customer_id, "opted_out"]]);
+    const tasks = (await simTasks()).slice(before);
+    expect(tasks).toHaveLength(1);
+    expect(JSON.stringify(tasks)).toContain(z4!.external_userid);
+    expect(JSON.stringify(tasks)).not.toContain(z3!.external_userid);
+    // Neither profile keeps a touch for a message that did not reach them.
+    expect((await touches(`wecom_mass:${id}`)).map((r) => r.customer_id)).toEqual([z4!.customer_id]);
+  });
+
   it("a flow's reservation for a customer refused when the message is sent is released", async () => {
     const { t, owner, tenantId } = w;
     const [, , l3, l4] = await contactsOf("lisi");

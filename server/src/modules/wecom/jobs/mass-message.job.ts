@@ -8,7 +8,7 @@ import {
   releaseReservation,
   reserve,
 } from "../../contact-policy/index.ts";
-import { appendTimeline } from "../../customers/index.ts";
+import { appendTimeline, survivingCustomerIds } from "../../customers/index.ts";
 import {
   errcodeOf,
   errorText,
@@ -120,8 +120,8 @@ async function applyContactPolicy(
 /**
  * Just before one sender's task is created (senders go one after another, each a WeCom call): this
  * sender's customers who opted out since the reservation are `blocked` with the reason and their touch
- * released (recheckReservation). A sender whose step is stored (its task was created before a crash)
- * is left as it was. Returns whether anyone is left to send to; a sender with no one is `skipped`.
+ * released (recheckReservation, which follows a customer merged since to the surviving profile and
+ * its opt-outs). A sender whose step is stored (its task was created before a crash) is left as it was. Returns whether anyone is left to send to; a sender with no one is `skipped`.
  */
 async function recheckSender(
   platform: Platform,
@@ -192,14 +192,25 @@ async function applyResults(
       returning r.external_userid, r.customer_id, r.status, r.sender`,
     [id, results.map((r) => r.ext), results.map((r) => r.status), results.map((r) => r.sendTime)],
   );
+  // Recipients keep the customer of creation time; a profile merged since shows the result on the survivor.
+  const survivors = await survivingCustomerIds(
+    s,
+    changed.filter((c) => c.status !== "not_sent").map((c) => c.customer_id),
+  );
   for (const c of changed) {
     if (c.status === "not_sent") continue;
-    await appendTimeline(s, platform.events, c.customer_id, "wecom.mass_message", {
-      massMessageId: id,
-      externalUserid: c.external_userid,
-      sender: c.sender,
-      status: c.status,
-    });
+    await appendTimeline(
+      s,
+      platform.events,
+      survivors.get(c.customer_id) ?? c.customer_id,
+      "wecom.mass_message",
+      {
+        massMessageId: id,
+        externalUserid: c.external_userid,
+        sender: c.sender,
+        status: c.status,
+      },
+    );
   }
 }
 
