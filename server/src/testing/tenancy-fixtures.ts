@@ -64,6 +64,13 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
         [id, customerId],
       ]),
   },
+  wecom_staff: {
+    create: (t, token) =>
+      wecomRow(t, token, (_customerId, id) => [
+        "insert into wecom_staff (tenant_id, userid, name) values (current_setting('app.tenant_id'), $1, 'A 的员工')",
+        [id],
+      ]),
+  },
   wecom_group: {
     create: (t, token) =>
       wecomRow(t, token, (_customerId, id) => [
@@ -358,6 +365,7 @@ export const resourceFixtures: Record<string, ResourceFixture> = {
 /** Valid bodies for routes that take one, keyed `METHOD url`. */
 export const sampleBodies: Record<string, unknown> = {
   "PATCH /api/users/:id": { name: "Renamed" },
+  "PUT /api/wecom/staff/:userid/user": { userId: null },
   "POST /api/users/:id/password": { password: "An0ther-Passw0rd" },
   "PATCH /api/customers/:id": { name: "B was here" },
   "POST /api/customers/:id/tags": { tags: ["from-b"] },

@@ -71,7 +71,7 @@ export function wecomReadRoutes(api: Api, platform: Platform) {
   api.put(
     "/wecom/staff/:userid/user",
     {
-      config: { permission: "settings.manage" },
+      config: { permission: "settings.manage", resource: "wecom_staff" },
       schema: {
         tags: ["wecom"],
         params: z.object({ userid: z.string().min(1).max(64) }),
