@@ -7,6 +7,7 @@ import { landingRoutes } from "./routes/landing.routes.ts";
 import { liveCodeRoutes } from "./routes/live-codes.routes.ts";
 import { oaQrCodeRoutes } from "./routes/oa-qr-codes.routes.ts";
 import { subscribeContactEvents } from "./subscribers/contact-events.subscriber.ts";
+import { subscribeChannelCustomerMerges } from "./subscribers/customer-merged.subscriber.ts";
 import { subscribeOaScenes } from "./subscribers/oa-scene.subscriber.ts";
 
 /** Channel live codes (渠道活码, SPEC §3): contact ways, the welcome path, landing links and statistics. */
@@ -19,6 +20,7 @@ export const channelsModule: Module = {
     // Official Account QR codes as channels (same statistics model as live codes).
     subscribeOaScenes(platform);
     registerOaQrWelcome(platform);
+    subscribeChannelCustomerMerges(platform);
   },
   routes(api, platform) {
     liveCodeRoutes(api, platform);

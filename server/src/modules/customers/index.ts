@@ -14,10 +14,16 @@ export type { IdentityInput } from "./model.ts";
 export { birthdayCustomerIds, dormantCustomerIds, lifecycleStageCounts } from "./ops/audiences.ts";
 export { customerIdsWithTag, customerNames } from "./ops/customers-with-tag.ts";
 export { findCustomer } from "./ops/find-customer.ts";
+/** Other modules' rows that name a customer follow merges (and undone merges) through this. */
+export { type CustomerMergeFollower, followCustomerMerges } from "./ops/follow-merges.ts";
 export { refineCustomerSource } from "./ops/refine-source.ts";
 /** Rows that kept a customer id from before a merge: the profile it became (send-time checks, results). */
 export {
+  customerIdsMergedInto,
   customerMergeChains,
+  customersOfIdentities,
+  type IdentityRef,
+  identityRefKey,
   survivingCustomerId,
   survivingCustomerIds,
 } from "./ops/surviving-customers.ts";

@@ -1,3 +1,4 @@
+export { iamEvents, type UserDeactivatedPayload } from "./events.ts";
 export { iamModule } from "./iam.module.ts";
 export { createAuthenticator } from "./ops/authenticate.ts";
 export { bootstrap, createTenant, demoTenantId } from "./tenants.service.ts";

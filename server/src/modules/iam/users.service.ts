@@ -2,7 +2,9 @@ import type { Role, UserDto } from "@siyu/contracts";
 import type { Actor, AuditLog } from "../../platform/audit/audit.ts";
 import type { Scope } from "../../platform/db/index.ts";
 import { AppError, notFound } from "../../platform/errors.ts";
+import type { EventBus } from "../../platform/events/index.ts";
 import { newId } from "../../platform/ids/ids.ts";
+import { iamEvents, type UserDeactivatedPayload } from "./events.ts";
 import { checkPasswordPolicy, hashPassword } from "./password.ts";
 
 interface UserRow {
@@ -119,23 +121,26 @@ export interface UpdateUserInput {
   status?: "active" | "disabled";
 }
 
+/** What changing users needs besides the scope: the audit log, and the bus for `user.deactivated`. */
+export interface UserWriter {
+  audit: AuditLog;
+  events: EventBus;
+}
+
 export async function updateUser(
   scope: Scope,
-  audit: AuditLog,
+  w: UserWriter,
   actor: Actor,
   id: string,
   input: UpdateUserInput,
 ) {
+  const { audit } = w;
   const before = await getUser(scope, id);
   if (input.departmentId) await assertDepartment(scope, input.departmentId);
   const roles = input.roles ? dedupe(input.roles) : before.roles;
   const status = input.status ?? before.status;
   if (before.roles.includes("owner") && (!roles.includes("owner") || status !== "active")) {
-    const [{ n } = { n: 0 }] = await scope.query<{ n: number }>(
-      "select count(*)::int as n from users where 'owner' = any(roles) and status = 'active' and deleted_at is null and id <> $1",
-      [id],
-    );
-    if (n === 0) throw new AppError("last_owner", "a tenant keeps at least one active owner");
+    await assertAnotherOwner(scope, id);
   }
   await scope.query(
     `update users set name = $2, roles = $3, department_id = $4, status = $5, updated_at = now() where id = $1`,
@@ -151,6 +156,7 @@ export async function updateUser(
     await scope.query("update sessions set revoked_at = now() where user_id = $1 and revoked_at is null", [
       id,
     ]);
+    await publishDeactivated(scope, w.events, actor, id, "disabled");
   }
   const rolesChanged = roles.join(",") !== before.roles.join(",");
   await audit.record(scope, actor, {
@@ -176,6 +182,47 @@ export async function setPassword(scope: Scope, audit: AuditLog, actor: Actor, i
   // A new password ends every session of the account.
   await scope.query("update sessions set revoked_at = now() where user_id = $1 and revoked_at is null", [id]);
   await audit.record(scope, actor, { action: "user.password_set", targetType: "user", targetId: id });
+}
+
+/**
+ * Deletes a login (soft: the row stays for the audit trail and the ids that name it; its e-mail is
+ * free again). Its sessions end; a tenant keeps at least one active owner.
+ */
+export async function deleteUser(scope: Scope, w: UserWriter, actor: Actor, id: string): Promise<void> {
+  const before = await getUser(scope, id);
+  if (before.roles.includes("owner") && before.status === "active") await assertAnotherOwner(scope, id);
+  await scope.query("update users set deleted_at = now(), updated_at = now() where id = $1", [id]);
+  await scope.query("update sessions set revoked_at = now() where user_id = $1 and revoked_at is null", [id]);
+  await w.audit.record(scope, actor, {
+    action: "user.deleted",
+    targetType: "user",
+    targetId: id,
+    data: { email: before.email },
+  });
+  await publishDeactivated(scope, w.events, actor, id, "deleted");
+}
+
+async function assertAnotherOwner(scope: Scope, id: string): Promise<void> {
+  const [{ n } = { n: 0 }] = await scope.query<{ n: number }>(
+    "select count(*)::int as n from users where 'owner' = any(roles) and status = 'active' and deleted_at is null and id <> $1",
+    [id],
+  );
+  if (n === 0) throw new AppError("last_owner", "a tenant keeps at least one active owner");
+}
+
+function publishDeactivated(
+  scope: Scope,
+  events: EventBus,
+  actor: Actor,
+  userId: string,
+  reason: UserDeactivatedPayload["reason"],
+) {
+  return events.publish<UserDeactivatedPayload & Record<string, unknown>>(scope, {
+    type: iamEvents.userDeactivated,
+    aggregateType: "user",
+    aggregateId: userId,
+    payload: { userId, reason, actorId: actor.userId ?? null },
+  });
 }
 
 async function assertDepartment(scope: Scope, id: string) {

@@ -13,6 +13,7 @@ import { oaFeatureRoutes } from "./routes/features.routes.ts";
 import { oaRoutes } from "./routes/official-account.routes.ts";
 import { oaSettingsRoutes } from "./routes/settings.routes.ts";
 import { encryptedSettingColumns } from "./settings.service.ts";
+import { subscribeOaCustomerMerges } from "./subscribers/customer-merged.subscriber.ts";
 
 /** The Official Account engine (SPEC §4): settings, callbacks with passive replies, events, follower sync. */
 export const officialAccountModule: Module = {
@@ -28,6 +29,7 @@ export const officialAccountModule: Module = {
     registerPassiveReplyProvider(platform, "keywords", keywordReplyProvider(platform));
     setupOaFeatures(platform);
     registerOaFlowHooks(platform);
+    subscribeOaCustomerMerges(platform);
   },
   routes(api, platform) {
     oaSettingsRoutes(api, platform);

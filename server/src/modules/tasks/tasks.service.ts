@@ -284,11 +284,20 @@ export async function completeTask(
   return updated!;
 }
 
-/** Reassigns an open task (escalation); returns null when it is no longer open. */
-export async function reassignTask(scope: Scope, id: string, to: Assignees): Promise<TaskRow | null> {
+/**
+ * Reassigns an open task (escalation), with the WeCom member it is for now (`staffUserid`, null when
+ * the new assignees are no single member); returns null when it is no longer open.
+ */
+export async function reassignTask(
+  scope: Scope,
+  id: string,
+  to: Assignees,
+  staffUserid: string | null,
+): Promise<TaskRow | null> {
   const [row] = await scope.query<TaskRow>(
-    `update tasks set assignee_user_ids = $2, assignee_roles = $3, escalated = true where id = $1 and status = 'open' returning *`,
-    [id, to.userIds, to.roles],
+    `update tasks set assignee_user_ids = $2, assignee_roles = $3, staff_userid = $4, escalated = true
+      where id = $1 and status = 'open' returning *`,
+    [id, to.userIds, to.roles, staffUserid],
   );
   return row ?? null;
 }

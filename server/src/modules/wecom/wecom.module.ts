@@ -11,6 +11,8 @@ import { wecomSettingsRoutes } from "./routes/settings.routes.ts";
 import { wecomReadRoutes } from "./routes/wecom.routes.ts";
 import { wecomViewRoutes } from "./routes/wecom-views.routes.ts";
 import { encryptedSettingColumns } from "./settings.service.ts";
+import { subscribeWecomCustomerMerges } from "./subscribers/customer-merged.subscriber.ts";
+import { subscribeUserDeactivated } from "./subscribers/user-deactivated.subscriber.ts";
 
 /** The WeCom engine (SPEC §2): settings, callbacks, event processing and sync. */
 export const wecomModule: Module = {
@@ -23,6 +25,8 @@ export const wecomModule: Module = {
     defineSyncJobs(platform);
     defineReconcileJob(platform);
     defineWecomActions(platform);
+    subscribeWecomCustomerMerges(platform);
+    subscribeUserDeactivated(platform);
   },
   routes(api, platform) {
     wecomSettingsRoutes(api, platform);

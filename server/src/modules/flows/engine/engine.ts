@@ -18,10 +18,10 @@ import type { JobToSend } from "../../../platform/jobs/jobs.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { reserve } from "../../contact-policy/index.ts";
 import { type CustomerFacts, customerFacts } from "../../customers/index.ts";
-import { cancelTasks, createTask, reassignTask, resolveAssignees, type TaskRow } from "../../tasks/index.ts";
+import { cancelTasks, createTask, reassignTask, type TaskRow } from "../../tasks/index.ts";
 import { type FlowActionContext, FlowActionError, flowActions } from "../actions/registry.ts";
 import type { Graph } from "../definition.ts";
-import { assignTask, customerOwners } from "./assign-task.ts";
+import { assignTask } from "./assign-task.ts";
 import { compiled, loadGraph } from "./graph-cache.ts";
 import { Writes } from "./writes.ts";
 
@@ -762,15 +762,15 @@ class Run {
           await this.follow(t, "escalated", { result: { taskId: t.wait.taskId } });
           return;
         }
-        const rule = esc?.to ?? { managerOf: "owner" };
-        const owners = await customerOwners(
+        // The new assignees, and the WeCom member the task is for now (through the user ↔ member map,
+        // as when it was made): the escalated task is no longer the first assignee's member's.
+        const { assignees: to, staffUserid } = await assignTask(
           this.scope,
-          rule,
+          esc?.to ?? { managerOf: "owner" },
           this.inst.customer_id,
           (await this.facts())?.ownerUserIds ?? [],
         );
-        const to = await resolveAssignees(this.scope, rule, owners.logins);
-        await reassignTask(this.scope, t.wait.taskId, to);
+        await reassignTask(this.scope, t.wait.taskId, to, staffUserid);
         this.put({ ...t, wait: { ...t.wait, escalated: true }, wake_at: null });
         return;
       }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AppError, notFound } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Api, Platform } from "../../../platform/platform.ts";
-import { createUser, getUser, listUsers, setPassword, updateUser } from "../users.service.ts";
+import { createUser, deleteUser, getUser, listUsers, setPassword, updateUser } from "../users.service.ts";
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
 const ok = z.object({ ok: z.literal(true) });
@@ -86,8 +86,32 @@ export function usersRoutes(api: Api, platform: Platform) {
         if (touchesOwner && !auth.roles.includes("owner")) {
           throw new AppError("forbidden", "only an owner can change an owner");
         }
-        return updateUser(s, audit, req.actor(), req.params.id, req.body);
+        return updateUser(s, platform, req.actor(), req.params.id, req.body);
       });
+    },
+  );
+
+  api.delete(
+    "/users/:id",
+    {
+      config: { permission: "users.manage", resource: "user" },
+      schema: {
+        tags: ["users"],
+        summary: "Delete a login (soft): its sessions end, its WeCom member link is cleared",
+        params: idParams,
+      },
+    },
+    async (req, reply) => {
+      const auth = req.caller();
+      await req.inTenant(async (s) => {
+        const target = await getUser(s, req.params.id);
+        if (target.id === auth.userId) throw new AppError("forbidden", "you cannot delete your own login");
+        if (target.roles.includes("owner") && !auth.roles.includes("owner")) {
+          throw new AppError("forbidden", "only an owner can change an owner");
+        }
+        await deleteUser(s, platform, req.actor(), req.params.id);
+      });
+      return reply.status(204).send();
     },
   );
 

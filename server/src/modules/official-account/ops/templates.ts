@@ -11,7 +11,7 @@ import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { quietHoursEnd, reserve } from "../../contact-policy/index.ts";
 import { trackedUrl } from "../../content/index.ts";
-import { customerIdsWithTag, customerNames } from "../../customers/index.ts";
+import { customerIdsMergedInto, customerIdsWithTag, customerNames } from "../../customers/index.ts";
 import { segmentMemberIds } from "../../customers/segments/index.ts";
 import { oaClient, requireOaSettings } from "../oa-client.ts";
 import { currentAppSql } from "./apply-followers.ts";
@@ -361,10 +361,15 @@ export async function listBatches(scope: Scope, limit: number): Promise<OaTempla
   }));
 }
 
+/**
+ * Sends of a batch, or of a customer: a send row keeps the customer id of batch time, so a customer's
+ * list takes the sends to every profile merged into it too (each row still says which one it was).
+ */
 export async function listSends(
   scope: Scope,
   q: { batchId?: string | undefined; customerId?: string | undefined; limit: number },
 ): Promise<OaTemplateSendRowDto[]> {
+  const customerIds = q.customerId ? await customerIdsMergedInto(scope, q.customerId) : null;
   const rows = await scope.query<{
     id: string;
     batch_id: string | null;
@@ -377,9 +382,9 @@ export async function listSends(
     created_at: Date;
     finished_at: Date | null;
   }>(
-    `select * from oa_template_sends where ($1::text is null or batch_id = $1) and ($2::text is null or customer_id = $2)
+    `select * from oa_template_sends where ($1::text is null or batch_id = $1) and ($2::text[] is null or customer_id = any($2))
       order by created_at desc, id desc limit $3`,
-    [q.batchId ?? null, q.customerId ?? null, q.limit],
+    [q.batchId ?? null, customerIds, q.limit],
   );
   return rows.map((r) => ({
     id: r.id,

@@ -246,4 +246,78 @@ describe.each(dbKinds)("WeCom user ↔ member map (%s)", (kind) => {
       staffUserid: "wangwu",
     });
   });
+
+  it("an escalated flow task names the WeCom member of its new login", async () => {
+    // Links now: wang ↔ wangwu (e-mail), li ↔ sunqi (e-mail, since the last org sync).
+    const definition = {
+      nodes: [
+        { id: "t", type: "trigger", params: { event: "customer.tag_added", tag: "升级" } },
+        {
+          id: "k",
+          type: "task",
+          params: {
+            title: "王五处理",
+            assignee: { userId: users.wang },
+            escalation: { after: "PT1S", to: { userId: users.li } },
+          },
+        },
+        { id: "e", type: "end", params: {} },
+      ],
+      edges: [
+        { from: "t", to: "k" },
+        { from: "k", to: "e" },
+      ],
+    };
+    const flow = await w.api("POST", "/api/flows", { name: "升级", definition });
+    expect(flow.statusCode, flow.body).toBe(201);
+    expect((await w.api("POST", `/api/flows/${flow.json().id}/publish`)).statusCode).toBe(200);
+    expect(
+      (await w.api("POST", `/api/customers/${customerId}/tags`, { tags: ["升级"] })).statusCode,
+    ).toBeLessThan(300);
+    const escalated = await waitFor("escalated task", async () => {
+      const res = await w.api("GET", `/api/tasks?scope=all&customerId=${customerId}&limit=50`);
+      return (
+        res.json().items as Array<{
+          title: string;
+          escalated: boolean;
+          assigneeUserIds: string[];
+          staffUserid: string | null;
+        }>
+      ).find((x) => x.title === "王五处理" && x.escalated);
+    });
+    expect(escalated).toMatchObject({ assigneeUserIds: [users.li], staffUserid: "sunqi" });
+  });
+
+  it("a disabled or deleted login loses its member link, audited, and the member's customers lose it as owner", async () => {
+    expect((await staff()).get("lisi")).toMatchObject({ userId: users.zhang, userLink: "manual" });
+    expect(await ownersOf(customerId)).toEqual([users.zhang]);
+
+    const disabled = await w.api("PATCH", `/api/users/${users.wang}`, { status: "disabled" });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    const deleted = await w.api("DELETE", `/api/users/${users.zhang}`);
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect((await w.api("GET", `/api/users/${users.zhang}`)).statusCode).toBe(404);
+
+    const s = await waitFor("links cleared", async () => {
+      const now = await staff();
+      return now.get("wangwu")?.userId === null && now.get("lisi")?.userId === null ? now : undefined;
+    });
+    // An e-mail link goes back to never-linked; a link made by hand stays an admin's to make again.
+    expect(s.get("wangwu")).toMatchObject({ userId: null, userLink: null });
+    expect(s.get("lisi")).toMatchObject({ userId: null, userLink: "manual" });
+    expect(s.get("sunqi")).toMatchObject({ userId: users.li, userLink: "email" });
+    expect((await auditOf("wangwu")).at(-1)).toMatchObject({
+      action: "wecom.staff_unlinked",
+      data: { userId: null, previousUserId: users.wang, previousLink: "email", reason: "user_disabled" },
+    });
+    expect((await auditOf("lisi")).at(-1)).toMatchObject({
+      action: "wecom.staff_unlinked",
+      data: { userId: null, previousUserId: users.zhang, previousLink: "manual", reason: "user_deleted" },
+    });
+    expect(await ownersOf(customerId)).toEqual([]);
+    // A disabled login is not linked again by e-mail while it is disabled.
+    await syncOrg();
+    expect((await staff()).get("wangwu")).toMatchObject({ userId: null, userLink: null });
+    expect((await w.api("GET", "/api/audit/verify")).json()).toMatchObject({ ok: true });
+  });
 });

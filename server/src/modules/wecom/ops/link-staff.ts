@@ -146,3 +146,47 @@ async function reownCustomers(scope: Scope, w: Writer, userid: string, formerLog
     await updateCustomer(scope, w, r.customer_id, { ownerUserIds: next });
   }
 }
+
+/**
+ * A login disabled or deleted in Siyu loses its WeCom member (the iam module's `user.deactivated`):
+ * the member is unlinked, audited with the reason, and the customers it follows lose the login as an
+ * owner. A manual link stays `manual` (an org sync does not re-link the member by e-mail; an admin
+ * links it again by hand); an e-mail link goes back to never-linked, so once the login is active again
+ * the next org sync links it by e-mail as before. Idempotent: a login without a member changes nothing.
+ * Returns the member that was unlinked.
+ */
+export async function unlinkLogin(
+  scope: Scope,
+  c: { platform: Platform; actor: Actor },
+  input: { userId: string; reason: "user_disabled" | "user_deleted" },
+): Promise<string | null> {
+  await lockStaffLinks(scope);
+  const [member] = await scope.query<{ userid: string; user_link: StaffRow["user_link"] }>(
+    "select userid, user_link from wecom_staff where user_id = $1 for update",
+    [input.userId],
+  );
+  if (!member) return null;
+  await scope.query(
+    `update wecom_staff set user_id = null, user_link = case when user_link = 'manual' then 'manual' end,
+       updated_at = now() where userid = $1`,
+    [member.userid],
+  );
+  await c.platform.audit.record(scope, c.actor, {
+    action: "wecom.staff_unlinked",
+    targetType: "wecom_staff",
+    targetId: member.userid,
+    data: {
+      userId: null,
+      previousUserId: input.userId,
+      previousLink: member.user_link,
+      reason: input.reason,
+    },
+  });
+  await reownCustomers(
+    scope,
+    { platform: c.platform, actor: c.actor, cause: "manual" },
+    member.userid,
+    input.userId,
+  );
+  return member.userid;
+}

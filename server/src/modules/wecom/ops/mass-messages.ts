@@ -12,6 +12,7 @@ import type { Scope } from "../../../platform/db/index.ts";
 import { badRequest, notFound } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
+import { customerIdsMergedInto } from "../../customers/index.ts";
 import { segmentMemberIds } from "../../customers/segments/index.ts";
 
 /** add_msg_template takes at most 10,000 external_userids; one message stays within one call per sender. */
@@ -236,9 +237,16 @@ export async function listMassMessages(scope: Scope, q: { limit: number; cursor?
 export async function listMassRecipients(
   scope: Scope,
   id: string,
-  q: { limit: number; cursor?: string | undefined; status?: WecomMassRecipientStatus | undefined },
+  q: {
+    limit: number;
+    cursor?: string | undefined;
+    status?: WecomMassRecipientStatus | undefined;
+    /** One customer's results: a recipient row keeps the id of send time, so its merged profiles' too. */
+    customerId?: string | undefined;
+  },
 ): Promise<{ items: WecomMassRecipientDto[]; nextCursor: string | null }> {
   await getMassMessage(scope, id);
+  const customerIds = q.customerId ? await customerIdsMergedInto(scope, q.customerId) : null;
   const rows = await scope.query<{
     external_userid: string;
     customer_id: string;
@@ -249,8 +257,9 @@ export async function listMassRecipients(
   }>(
     `select external_userid, customer_id, sender, status, send_time, policy_reason from wecom_mass_message_recipients
       where mass_message_id = $1 and ($3::text is null or external_userid > $3) and ($4::text is null or status = $4)
+        and ($5::text[] is null or customer_id = any($5))
       order by external_userid limit $2`,
-    [id, q.limit + 1, q.cursor ?? null, q.status ?? null],
+    [id, q.limit + 1, q.cursor ?? null, q.status ?? null, customerIds],
   );
   const page = rows.slice(0, q.limit);
   return {

@@ -20,6 +20,7 @@ import { z } from "zod";
 import { AppError } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Api, Platform } from "../../../platform/platform.ts";
+import { customerIdsMergedInto } from "../../customers/index.ts";
 import { pollMassMessage, sendMassMessage } from "../jobs/mass-message.job.ts";
 import { sendMomentJob } from "../jobs/moment.job.ts";
 import { pollTransfer, sendTransfer } from "../jobs/transfer.job.ts";
@@ -130,7 +131,7 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
     },
     async (req) => {
       const { limit, cursor, customerId } = req.query;
-      const rows = await req.inTenant((s) =>
+      const rows = await req.inTenant(async (s) =>
         s.query<{
           id: string;
           customer_id: string;
@@ -142,9 +143,10 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
           error: string | null;
           created_at: Date;
         }>(
-          `select * from wecom_tag_marks where ($2::text is null or id < $2) and ($3::text is null or customer_id = $3)
+          // A mark keeps the customer id it was made for: a customer's list takes its merged profiles' too.
+          `select * from wecom_tag_marks where ($2::text is null or id < $2) and ($3::text[] is null or customer_id = any($3))
             order by id desc limit $1`,
-          [limit + 1, cursor ?? null, customerId ?? null],
+          [limit + 1, cursor ?? null, customerId ? await customerIdsMergedInto(s, customerId) : null],
         ),
       );
       const page = rows.slice(0, limit);
@@ -219,7 +221,10 @@ export function wecomActionRoutes(api: Api, platform: Platform) {
       schema: {
         tags,
         params: idParams,
-        querystring: listQuerySchema.extend({ status: z.enum(wecomMassRecipientStatuses).optional() }),
+        querystring: listQuerySchema.extend({
+          status: z.enum(wecomMassRecipientStatuses).optional(),
+          customerId: z.string().max(100).optional(),
+        }),
         response: { 200: wecomList(wecomMassRecipientSchema) },
       },
     },
