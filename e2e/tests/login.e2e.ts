@@ -47,3 +47,32 @@ test("admin logs in, sees the users page and switches language", async (t) => {
   await enTitle.getByText(zhTitle, { exact: true }).waitFor({ state: "visible" });
   check(zhTitle !== "Users", `zh-CN title should be translated, got "${zhTitle}"`);
 });
+
+test("admin deletes a user from the users page; the deleted login can no longer sign in", async (t) => {
+  await t.login();
+  const token = await t.page.evaluate(() => localStorage.getItem("siyu.token"));
+  const email = `leaver-${Date.now()}@example.com`;
+  const password = "Leaver-Passw0rd-1";
+  const created = await t.page.request.post(`${t.baseUrl}/api/users`, {
+    headers: { authorization: `Bearer ${token}` },
+    data: { email, password, name: "离职员工", roles: ["agent"] },
+  });
+  check(created.status() === 201, `create user: ${created.status()} ${await created.text()}`);
+
+  await t.goto("/settings/users");
+  const table = t.byTestId("users-table");
+  await table.getByText(email).first().waitFor({ state: "visible" });
+  check(
+    (await t.byTestId(`delete-user-${t.admin.email}`).count()) === 0,
+    "the signed-in admin's own row should offer no delete",
+  );
+  await t.byTestId(`delete-user-${email}`).click();
+  await t.screenshot("users-delete-confirm");
+  await t.confirmPopconfirm();
+  await table.getByText(email).first().waitFor({ state: "detached" });
+  await table.getByText(t.admin.email).first().waitFor({ state: "visible" });
+  await t.screenshot("users-after-delete");
+
+  const login = await t.page.request.post(`${t.baseUrl}/api/auth/login`, { data: { email, password } });
+  check(login.status() === 401, `a deleted user's login should answer 401, got ${login.status()}`);
+});

@@ -214,6 +214,10 @@ export const enUS: Messages = {
     status: "Status",
     statuses: { active: "Active", disabled: "Disabled" },
     edit: "Edit user",
+    deleted: "User deleted",
+    deleteConfirm: "Delete user “{{name}}”?",
+    deleteHint:
+      "The login stops working and its sessions end at once; its WeCom member link is cleared. Its history is kept.",
     resetPassword: "Reset password",
     newPassword: "New password",
     passwordHint: "At least 8 characters; not a common password or the email itself",

@@ -20,6 +20,8 @@ export interface UpdateUserInput {
 export const createUser = (input: CreateUserInput) => http.post<UserDto>("/api/users", input);
 export const updateUser = (id: string, input: UpdateUserInput) =>
   http.patch<UserDto>(`/api/users/${encodeURIComponent(id)}`, input);
+/** Soft delete: the login is gone, its audit trail and its records stay. */
+export const deleteUser = (id: string) => http.del<void>(`/api/users/${encodeURIComponent(id)}`);
 export const resetPassword = (id: string, password: string) =>
   http.post(`/api/users/${encodeURIComponent(id)}/password`, { password });
 

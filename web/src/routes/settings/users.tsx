@@ -1,14 +1,16 @@
-import { EditOutlined, KeyOutlined } from "@ant-design/icons";
+import { DeleteOutlined, EditOutlined, KeyOutlined } from "@ant-design/icons";
 import type { UserDto } from "@siyu/contracts";
-import { Button, Card, Empty, Input, Space, Tag, Typography } from "antd";
+import { Button, Card, Empty, Input, Popconfirm, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useCursorPage } from "../../api/use-cursor-page.ts";
+import { useMe } from "../../modules/auth/auth.api.ts";
 import { CreateUserModal } from "../../modules/users/create-user-modal.tsx";
 import { EditUserModal } from "../../modules/users/edit-user-modal.tsx";
 import { ResetPasswordModal } from "../../modules/users/reset-password-modal.tsx";
 import { RoleTags } from "../../modules/users/role-tags.tsx";
-import { useDepartments } from "../../modules/users/users.api.ts";
+import { deleteUser, useDepartments } from "../../modules/users/users.api.ts";
+import { useActionMutation } from "../../ui/action-mutation.ts";
 import { CreateButton } from "../../ui/create-button.tsx";
 import { CursorTable } from "../../ui/cursor-table.tsx";
 import { formatTime } from "../../ui/format.ts";
@@ -22,6 +24,12 @@ export function UsersPage() {
   const [resetting, setResetting] = useState<UserDto | null>(null);
   const list = useCursorPage<UserDto>("users", "/api/users", { q });
   const departments = useDepartments();
+  const me = useMe();
+  const remove = useActionMutation({
+    mutationFn: deleteUser,
+    successText: t("users.deleted"),
+    invalidate: [["users"]],
+  });
   const departmentName = new Map((departments.data?.items ?? []).map((d) => [d.id, d.name]));
 
   return (
@@ -96,6 +104,25 @@ export function UsersPage() {
                   <Button type="link" size="small" icon={<KeyOutlined />} onClick={() => setResetting(user)}>
                     {t("users.resetPassword")}
                   </Button>
+                  {/* One cannot delete oneself (the API refuses it too). */}
+                  {user.id === me.data?.user.id ? null : (
+                    <Popconfirm
+                      title={t("users.deleteConfirm", { name: user.name || user.email })}
+                      description={t("users.deleteHint")}
+                      okButtonProps={{ danger: true }}
+                      onConfirm={() => remove.mutate(user.id)}
+                    >
+                      <Button
+                        type="link"
+                        size="small"
+                        danger
+                        icon={<DeleteOutlined />}
+                        data-testid={`delete-user-${user.email}`}
+                      >
+                        {t("common.delete")}
+                      </Button>
+                    </Popconfirm>
+                  )}
                 </Space>
               ),
             },
