@@ -16,3 +16,12 @@ export {
   type SetAside,
 } from "./event-tasks.ts";
 export { type StoredStepRunner, storedStepRunner } from "./stored-steps.ts";
+export {
+  defineSyncRunJob,
+  type SyncProgress,
+  type SyncRunJobSpec,
+  type SyncRunRow,
+  sendSyncRun,
+  syncRunDto,
+  syncRunStore,
+} from "./sync-runs.ts";
