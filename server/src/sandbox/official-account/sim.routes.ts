@@ -1,21 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { oaMessageModes } from "../../connectors/official-account/index.ts";
+import { SimHttpError } from "../shared/platform-plugin.ts";
 import type { OaAccount } from "./account.ts";
 import type { OaDelivery } from "./callback-sender.ts";
 import type { OaSandbox } from "./sandbox.ts";
 
 /** A 4xx of the sim API, in Siyu's error shape. */
-export class OaSimHttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: unknown;
+export class OaSimHttpError extends SimHttpError {
   constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
-    this.name = "OaSimHttpError";
-    this.status = status;
-    this.code = code;
-    this.details = details;
+    super(status, code, message, details, "OaSimHttpError");
   }
 }
 

@@ -1,23 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { SimHttpError } from "../shared/platform-plugin.ts";
 import * as actions from "./actions.ts";
 import { contactJson } from "./api/contacts.api.ts";
 import type { Corp } from "./corp.ts";
 import type { WecomSandbox } from "./sandbox.ts";
 
-/** A 4xx of the sim API, in Siyu's error shape. */
-export class SimHttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: unknown;
-  constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
-    this.name = "SimHttpError";
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-}
+export { SimHttpError } from "../shared/platform-plugin.ts";
 
 const id = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, "letters, digits, _ . @ - (1..64)");
 const externalId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
