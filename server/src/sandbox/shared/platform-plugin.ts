@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { FaultEffect } from "../wecom/faults.ts";
+import type { FaultEffect } from "./faults.ts";
 
 /**
  * The HTTP plumbing both platform simulators share (WeCom's, the Official Account's): bodies read as

@@ -484,13 +484,7 @@ export function registerSimRoutes(app: FastifyInstance, sandbox: WecomSandbox): 
   });
   app.post("/corps/:corpId/faults", async (req, reply) => {
     const b = body(req, schemas.fault);
-    const rule = corpOf(req).faults.add({
-      api: b.api,
-      remaining: b.times,
-      ...(b.errcode !== undefined ? { errcode: b.errcode } : {}),
-      ...(b.httpStatus !== undefined ? { httpStatus: b.httpStatus } : {}),
-      ...(b.delayMs !== undefined ? { delayMs: b.delayMs } : {}),
-    });
+    const rule = corpOf(req).faults.arm(b);
     return reply.code(201).send(rule);
   });
   app.delete("/corps/:corpId/faults", async (req) => {
@@ -508,10 +502,7 @@ export function registerSimRoutes(app: FastifyInstance, sandbox: WecomSandbox): 
     return { default: f.defaultRatePerMinute, perApi: Object.fromEntries(f.ratePerMinute) };
   });
   app.put("/corps/:corpId/faults/callbacks", async (req) => {
-    const f = corpOf(req).faults;
     const b = body(req, schemas.callbackFaults);
-    if (b.duplicates !== undefined) f.callbackDuplicates = b.duplicates;
-    if (b.reorderWindow !== undefined) f.callbackReorderWindow = b.reorderWindow;
-    return { duplicates: f.callbackDuplicates, reorderWindow: f.callbackReorderWindow };
+    return corpOf(req).faults.setCallbackFaults(b);
   });
 }
