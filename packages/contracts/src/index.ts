@@ -11,6 +11,7 @@ export * from "./official-account.ts";
 export * from "./quick-replies.ts";
 export * from "./roles.ts";
 export * from "./segments.ts";
+export * from "./sync-runs.ts";
 export * from "./web-extra.ts";
 export * from "./wecom.ts";
 export * from "./wecom-actions.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { syncRunFields } from "./sync-runs.ts";
 
 /** The real Official Account API origin. */
 export const oaDefaultApiBase = "https://api.weixin.qq.com";
@@ -56,15 +57,7 @@ export const oaSyncRunSchema = z.object({
   id: z.string(),
   /** The Official Account (appid) whose followers it walks. */
   appId: z.string(),
-  kind: z.string(),
-  status: z.enum(["queued", "running", "completed", "failed"]),
-  progress: z.record(z.string(), z.number()),
-  step: z.string().nullable(),
-  attempts: z.number(),
-  error: z.string().nullable(),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
+  ...syncRunFields,
 });
 export type OaSyncRunDto = z.infer<typeof oaSyncRunSchema>;
 

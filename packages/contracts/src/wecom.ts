@@ -1,5 +1,6 @@
 /** WeCom engine API DTOs (CONTRACT.md "WeCom", SPEC §2). */
 import { z } from "zod";
+import { syncRunFields } from "./sync-runs.ts";
 
 /** The real WeCom API origin; the sandbox and tests point `apiBase` elsewhere. */
 export const wecomDefaultApiBase = "https://qyapi.weixin.qq.com";
@@ -51,16 +52,7 @@ export const wecomSyncStartSchema = z.strictObject({ kind: z.enum(wecomSyncKinds
 
 export const wecomSyncRunSchema = z.object({
   id: z.string(),
-  kind: z.string(),
-  status: z.enum(["queued", "running", "completed", "failed"]),
-  progress: z.record(z.string(), z.number()),
-  /** Step being worked on (`contacts`, `groups`…), null once finished. */
-  step: z.string().nullable(),
-  attempts: z.number(),
-  error: z.string().nullable(),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
+  ...syncRunFields,
 });
 export type WecomSyncRunDto = z.infer<typeof wecomSyncRunSchema>;
 

@@ -1,4 +1,4 @@
-import { Faults } from "../wecom/faults.ts";
+import { Faults } from "../shared/faults.ts";
 import { randomAlnum, randomHex } from "../wecom/ids.ts";
 import {
   type AccountData,

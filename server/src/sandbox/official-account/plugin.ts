@@ -1,18 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import QRCode from "qrcode";
+import { applyInjectedFaults, jsonObjectBody, preparePlatformApp } from "../shared/platform-plugin.ts";
 import type { OaAccount } from "./account.ts";
 import { type Json, oaApis } from "./api.ts";
 import { OaError, oaErrcodes, oaErrmsg } from "./errcodes.ts";
 import type { OaSandbox } from "./sandbox.ts";
-import { OaSimHttpError, registerOaSimRoutes } from "./sim.routes.ts";
+import { registerOaSimRoutes } from "./sim.routes.ts";
 
 export interface OaSandboxPluginOptions {
   sandbox: OaSandbox;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /**
@@ -22,75 +19,20 @@ function sleep(ms: number): Promise<void> {
 export function oaSandbox(options: OaSandboxPluginOptions) {
   const { sandbox } = options;
   return async function oaSandboxPlugin(app: FastifyInstance): Promise<void> {
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
-
     const answer = (reply: FastifyReply, errcode: number, message: string) =>
       reply.code(200).send({ errcode, errmsg: oaErrmsg(message, randomBytes(8).toString("hex")) });
-
-    app.setErrorHandler((err: Error & { statusCode?: number; status?: number }, req, reply) => {
-      if (err instanceof OaError) return answer(reply, err.errcode, err.message);
-      if (err instanceof OaSimHttpError) {
-        return reply.code(err.status).send({
-          error: {
-            code: err.code,
-            message: err.message,
-            ...(err.details !== undefined ? { details: err.details } : {}),
-          },
-        });
-      }
-      const given = err.statusCode ?? err.status;
-      const status = typeof given === "number" && given >= 400 && given < 500 ? given : 500;
-      if (req.url.includes("/cgi-bin/"))
-        return status < 500 ? answer(reply, 47001, oaErrcodes[47001]) : answer(reply, -1, oaErrcodes[-1]);
-      if (status >= 500) req.log.error({ err }, "OA sandbox error");
-      return reply.code(status).send({
-        error: {
-          code: status === 413 ? "payload_too_large" : status < 500 ? "bad_request" : "internal_error",
-          message: status < 500 ? err.message : "internal error",
-        },
-      });
+    preparePlatformApp(app, {
+      answer,
+      platformError: (err) => (err instanceof OaError ? err : undefined),
+      errcodes: oaErrcodes,
+      logMessage: "OA sandbox error",
     });
-    app.setNotFoundHandler((req, reply) => {
-      const message = `no route ${req.method} ${req.url.split("?")[0]}`;
-      return reply.code(404).send({ error: { code: "route_not_found", message } });
-    });
-
-    const bodyOf = (req: FastifyRequest): Json => {
-      const raw = typeof req.body === "string" ? req.body : "";
-      let parsed: unknown;
-      try {
-        parsed = raw.trim() === "" ? {} : JSON.parse(raw);
-      } catch {
-        throw new OaError(47001);
-      }
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new OaError(47001);
-      return parsed as Json;
-    };
+    const bodyOf = (req: FastifyRequest): Json => jsonObjectBody(req, () => new OaError(47001));
 
     /** Injected faults, the per-minute rate (45011) and the daily quota (45009); true when answered. */
     async function applyLimits(account: OaAccount, api: string, reply: FastifyReply): Promise<boolean> {
-      const effect = account.faults.take(api);
-      if (effect?.delayMs) await sleep(effect.delayMs);
-      if (effect?.httpStatus) {
-        reply
-          .code(effect.httpStatus)
-          .type("text/html")
-          .send(`<html><body>${effect.httpStatus}</body></html>`);
-        return true;
-      }
-      if (effect?.errcode !== undefined) {
-        answer(
-          reply,
-          effect.errcode,
-          (oaErrcodes as Record<number, string>)[effect.errcode] ?? "injected error",
-        );
-        return true;
-      }
-      if (!account.faults.allow(api, sandbox.clock.now())) {
-        answer(reply, 45011, oaErrcodes[45011]);
-        return true;
-      }
+      const faults = { answer, errcodes: oaErrcodes, rateErrcode: 45011, now: () => sandbox.clock.now() };
+      if (await applyInjectedFaults(account, api, reply, faults)) return true;
       if (!sandbox.takeQuota(account, api)) {
         answer(reply, 45009, oaErrcodes[45009]);
         return true;

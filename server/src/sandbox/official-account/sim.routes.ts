@@ -1,21 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { oaMessageModes } from "../../connectors/official-account/index.ts";
+import { SimHttpError } from "../shared/platform-plugin.ts";
 import type { OaAccount } from "./account.ts";
 import type { OaDelivery } from "./callback-sender.ts";
 import type { OaSandbox } from "./sandbox.ts";
 
 /** A 4xx of the sim API, in Siyu's error shape. */
-export class OaSimHttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: unknown;
+export class OaSimHttpError extends SimHttpError {
   constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
-    this.name = "OaSimHttpError";
-    this.status = status;
-    this.code = code;
-    this.details = details;
+    super(status, code, message, details, "OaSimHttpError");
   }
 }
 
@@ -338,13 +332,7 @@ export function registerOaSimRoutes(sim: FastifyInstance, sandbox: OaSandbox): v
   sim.post("/accounts/:appId/faults", async (req, reply) => {
     const a = accountOf(req);
     const b = parse(schemas.fault, req.body);
-    const rule = a.faults.add({
-      api: b.api,
-      remaining: b.times === undefined ? 1 : b.times,
-      ...(b.errcode !== undefined ? { errcode: b.errcode } : {}),
-      ...(b.httpStatus !== undefined ? { httpStatus: b.httpStatus } : {}),
-      ...(b.delayMs !== undefined ? { delayMs: b.delayMs } : {}),
-    });
+    const rule = a.faults.arm({ ...b, times: b.times === undefined ? 1 : b.times });
     return reply.code(201).send(rule);
   });
   sim.delete("/accounts/:appId/faults", async (req) => {
@@ -352,11 +340,8 @@ export function registerOaSimRoutes(sim: FastifyInstance, sandbox: OaSandbox): v
     return { ok: true };
   });
   sim.put("/accounts/:appId/faults/callbacks", async (req) => {
-    const a = accountOf(req);
     const b = parse(schemas.callbackFaults, req.body);
-    if (b.duplicates !== undefined) a.faults.callbackDuplicates = b.duplicates;
-    if (b.reorderWindow !== undefined) a.faults.callbackReorderWindow = b.reorderWindow;
-    return { duplicates: a.faults.callbackDuplicates, reorderWindow: a.faults.callbackReorderWindow };
+    return accountOf(req).faults.setCallbackFaults(b);
   });
   sim.put("/accounts/:appId/faults/rate", async (req) => {
     const a = accountOf(req);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Faults } from "./faults.ts";
+import { Faults } from "../shared/faults.ts";
 import type {
   CallbackConfig,
   ContactWay,

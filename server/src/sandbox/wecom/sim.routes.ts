@@ -1,23 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { SimHttpError } from "../shared/platform-plugin.ts";
 import * as actions from "./actions.ts";
 import { contactJson } from "./api/contacts.api.ts";
 import type { Corp } from "./corp.ts";
 import type { WecomSandbox } from "./sandbox.ts";
 
-/** A 4xx of the sim API, in Siyu's error shape. */
-export class SimHttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: unknown;
-  constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
-    this.name = "SimHttpError";
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-}
+export { SimHttpError } from "../shared/platform-plugin.ts";
 
 const id = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, "letters, digits, _ . @ - (1..64)");
 const externalId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
@@ -495,13 +484,7 @@ export function registerSimRoutes(app: FastifyInstance, sandbox: WecomSandbox): 
   });
   app.post("/corps/:corpId/faults", async (req, reply) => {
     const b = body(req, schemas.fault);
-    const rule = corpOf(req).faults.add({
-      api: b.api,
-      remaining: b.times,
-      ...(b.errcode !== undefined ? { errcode: b.errcode } : {}),
-      ...(b.httpStatus !== undefined ? { httpStatus: b.httpStatus } : {}),
-      ...(b.delayMs !== undefined ? { delayMs: b.delayMs } : {}),
-    });
+    const rule = corpOf(req).faults.arm(b);
     return reply.code(201).send(rule);
   });
   app.delete("/corps/:corpId/faults", async (req) => {
@@ -519,10 +502,7 @@ export function registerSimRoutes(app: FastifyInstance, sandbox: WecomSandbox): 
     return { default: f.defaultRatePerMinute, perApi: Object.fromEntries(f.ratePerMinute) };
   });
   app.put("/corps/:corpId/faults/callbacks", async (req) => {
-    const f = corpOf(req).faults;
     const b = body(req, schemas.callbackFaults);
-    if (b.duplicates !== undefined) f.callbackDuplicates = b.duplicates;
-    if (b.reorderWindow !== undefined) f.callbackReorderWindow = b.reorderWindow;
-    return { duplicates: f.callbackDuplicates, reorderWindow: f.callbackReorderWindow };
+    return corpOf(req).faults.setCallbackFaults(b);
   });
 }

@@ -1,4 +1,4 @@
-import Fastify from "fastify";
+import { type StandaloneSandbox, serveSandbox } from "../shared/standalone.ts";
 import { createWecomSandbox, type WecomSandbox, type WecomSandboxOptions } from "./sandbox.ts";
 import { wecomSandbox } from "./wecom-sandbox.plugin.ts";
 
@@ -9,26 +9,13 @@ export interface StandaloneOptions extends WecomSandboxOptions {
   bodyLimit?: number;
 }
 
-export interface StandaloneWecomSandbox {
-  sandbox: WecomSandbox;
-  /** Origin serving `/cgi-bin/…` and `/_sim/…`: a connector's apiBase. */
-  url: string;
-  close(): Promise<void>;
-}
+export type StandaloneWecomSandbox = StandaloneSandbox<WecomSandbox>;
 
 /** The simulator alone, WeCom paths at its root: for tests, benches and `npm run sandbox:wecom`. */
 export async function startWecomSandbox(options: StandaloneOptions = {}): Promise<StandaloneWecomSandbox> {
   const sandbox = createWecomSandbox(options);
-  const app = Fastify({ bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024 });
-  await app.register(wecomSandbox({ sandbox }));
-  const address = await app.listen({ port: options.port ?? 0, host: options.host ?? "127.0.0.1" });
-  const url = address.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://127.0.0.1");
-  return {
-    sandbox,
-    url,
-    async close() {
-      await app.close();
-      await sandbox.close();
-    },
-  };
+  return serveSandbox(sandbox, wecomSandbox({ sandbox }), {
+    ...options,
+    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+  });
 }

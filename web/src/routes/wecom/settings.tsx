@@ -1,13 +1,8 @@
-import { CopyOutlined, ReloadOutlined } from "@ant-design/icons";
 import type { WecomSettingsDto, WecomSettingsInput } from "@siyu/contracts";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Card, Col, Form, Input, Row, Skeleton, Space, Tag, Typography } from "antd";
+import { Alert, Button, Col, Form, Input, Row, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { saveWecomSettings, useWecomSettings, wecomSettingsKey } from "../../modules/wecom/wecom.api.ts";
-import { errorText } from "../../ui/error-text.ts";
-import { formatTime } from "../../ui/format.ts";
-import { PageHeader } from "../../ui/page-header.tsx";
-import { QueryError } from "../../ui/query-error.tsx";
+import { GeneratedField, PlatformSettingsPage, useSettingsSave } from "../../ui/platform-settings.tsx";
 
 type Values = {
   corpId: string;
@@ -21,24 +16,14 @@ type Values = {
 
 const secretFields = ["secret", "contactSecret", "callbackToken", "encodingAesKey"] as const;
 
-const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-function randomAlnum(n: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => alnum[b % alnum.length]).join("");
-}
-
 function SettingsForm({ settings }: { settings: WecomSettingsDto }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
-  const queryClient = useQueryClient();
   const [form] = Form.useForm<Values>();
-  const mutation = useMutation({
-    mutationFn: (input: WecomSettingsInput) => saveWecomSettings(input),
-    onSuccess: (saved) => {
-      message.success(t("common.saved"));
-      queryClient.setQueryData(wecomSettingsKey, saved);
-      form.resetFields([...secretFields]);
-    },
-    onError: (error) => message.error(errorText(t, error)),
+  const mutation = useSettingsSave({
+    save: (input: WecomSettingsInput) => saveWecomSettings(input),
+    queryKey: wecomSettingsKey,
+    form,
+    secretFields,
   });
 
   const placeholder = (field: (typeof secretFields)[number]) => {
@@ -113,52 +98,30 @@ function SettingsForm({ settings }: { settings: WecomSettingsDto }) {
           </Form.Item>
         </Col>
         <Col xs={24} md={12}>
-          <Form.Item label={t("wecom.settings.callbackToken")} required>
-            <Space.Compact style={{ width: "100%" }}>
-              <Form.Item
-                name="callbackToken"
-                noStyle
-                rules={[
-                  { required: true, pattern: /^[A-Za-z0-9]{1,32}$/, message: t("wecom.settings.tokenRule") },
-                ]}
-              >
-                <Input
-                  maxLength={32}
-                  placeholder={placeholder("callbackToken") ?? t("wecom.settings.tokenRule")}
-                />
-              </Form.Item>
-              <Button
-                icon={<ReloadOutlined />}
-                onClick={() => form.setFieldValue("callbackToken", randomAlnum(32))}
-              >
-                {t("wecom.settings.generate")}
-              </Button>
-            </Space.Compact>
-          </Form.Item>
+          <GeneratedField
+            form={form}
+            name="callbackToken"
+            label={t("wecom.settings.callbackToken")}
+            required
+            rules={[
+              { required: true, pattern: /^[A-Za-z0-9]{1,32}$/, message: t("wecom.settings.tokenRule") },
+            ]}
+            length={32}
+            placeholder={placeholder("callbackToken") ?? t("wecom.settings.tokenRule")}
+          />
         </Col>
         <Col xs={24} md={12}>
-          <Form.Item label={t("wecom.settings.encodingAesKey")} required>
-            <Space.Compact style={{ width: "100%" }}>
-              <Form.Item
-                name="encodingAesKey"
-                noStyle
-                rules={[
-                  { required: true, pattern: /^[A-Za-z0-9]{43}$/, message: t("wecom.settings.aesKeyRule") },
-                ]}
-              >
-                <Input
-                  maxLength={43}
-                  placeholder={placeholder("encodingAesKey") ?? t("wecom.settings.aesKeyRule")}
-                />
-              </Form.Item>
-              <Button
-                icon={<ReloadOutlined />}
-                onClick={() => form.setFieldValue("encodingAesKey", randomAlnum(43))}
-              >
-                {t("wecom.settings.generate")}
-              </Button>
-            </Space.Compact>
-          </Form.Item>
+          <GeneratedField
+            form={form}
+            name="encodingAesKey"
+            label={t("wecom.settings.encodingAesKey")}
+            required
+            rules={[
+              { required: true, pattern: /^[A-Za-z0-9]{43}$/, message: t("wecom.settings.aesKeyRule") },
+            ]}
+            length={43}
+            placeholder={placeholder("encodingAesKey") ?? t("wecom.settings.aesKeyRule")}
+          />
         </Col>
         <Col xs={24}>
           <Form.Item
@@ -180,73 +143,26 @@ function SettingsForm({ settings }: { settings: WecomSettingsDto }) {
 
 export function WecomSettingsPage() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const settings = useWecomSettings();
-  const data = settings.data;
   return (
-    <>
-      <PageHeader
-        title={t("wecom.settings.title")}
-        subtitle={t("wecom.settings.subtitle")}
-        extra={
-          data ? (
-            <Tag color={data.configured ? "green" : "default"} data-testid="wecom-configured">
-              {data.configured ? t("wecom.settings.configured") : t("wecom.settings.notConfigured")}
-            </Tag>
-          ) : null
-        }
-      />
-      {settings.isError ? (
-        <QueryError error={settings.error} onRetry={() => void settings.refetch()} />
-      ) : !data ? (
-        <Card>
-          <Skeleton active />
-        </Card>
-      ) : (
-        <Row gutter={[16, 16]}>
-          <Col xs={24} xl={15}>
-            <Card
-              title={t("nav.wecomSettings")}
-              extra={
-                data.updatedAt ? (
-                  <Typography.Text type="secondary">
-                    {t("wecom.settings.updatedAt", { at: formatTime(data.updatedAt) })}
-                  </Typography.Text>
-                ) : null
-              }
-            >
-              <SettingsForm key={data.updatedAt ?? "new"} settings={data} />
-            </Card>
-          </Col>
-          <Col xs={24} xl={9}>
-            <Card title={t("wecom.settings.callbackTitle")}>
-              <Input.TextArea
-                readOnly
-                autoSize
-                value={data.callbackUrl}
-                data-testid="wecom-callback-url"
-                style={{ fontFamily: "monospace", marginBottom: 8 }}
-              />
-              <Button
-                icon={<CopyOutlined />}
-                onClick={() =>
-                  void navigator.clipboard
-                    ?.writeText(data.callbackUrl)
-                    .then(() => message.success(t("common.copied")))
-                }
-              >
-                {t("common.copy")}
-              </Button>
-              <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 8 }}>
-                {t("wecom.settings.callbackHint")}
-              </Typography.Paragraph>
-              <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }}>
-                {t("wecom.settings.noTest")}
-              </Typography.Paragraph>
-            </Card>
-          </Col>
-        </Row>
+    <PlatformSettingsPage
+      query={settings}
+      title={t("wecom.settings.title")}
+      subtitle={t("wecom.settings.subtitle")}
+      formTitle={t("nav.wecomSettings")}
+      callbackTitle={t("wecom.settings.callbackTitle")}
+      testId="wecom"
+      form={(data) => <SettingsForm settings={data} />}
+      callbackNotes={() => (
+        <>
+          <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 8 }}>
+            {t("wecom.settings.callbackHint")}
+          </Typography.Paragraph>
+          <Typography.Paragraph type="secondary" style={{ marginBottom: 0 }}>
+            {t("wecom.settings.noTest")}
+          </Typography.Paragraph>
+        </>
       )}
-    </>
+    />
   );
 }

@@ -3,6 +3,7 @@ import type { Scope } from "../../../platform/db/index.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { optOutFromKeyword } from "../../contact-policy/index.ts";
 import { appendTimeline } from "../../customers/index.ts";
+import { defineEventTasks } from "../../engine-commons/index.ts";
 import {
   field,
   isHandledOaKind,
@@ -14,6 +15,7 @@ import {
 } from "../events.ts";
 import { oaClient, requireOaSettings } from "../oa-client.ts";
 import { applyFollowers, customerOfFollower } from "../ops/apply-followers.ts";
+import type { OaAccountSettings } from "../settings.service.ts";
 
 export const processOaEventJob = "official-account.process-event";
 export const sweepOaEventsJob = "official-account.sweep-events";
@@ -157,16 +159,63 @@ async function applyEvent(
 }
 
 /**
- * Callback processing (SPEC §4), shaped as WeCom's: the inbox handler records a task in the inbox
- * transaction and enqueues this job on commit; the job reads user/info outside any transaction when
- * the follower is new or followed (unionid, scene), then applies the effects and marks the task done
- * in one transaction that locks it first (a duplicate job changes nothing). A sweep re-enqueues
- * tasks whose job was lost in a crash.
+ * Callback processing (SPEC §4), shaped as WeCom's (the shared event tasks): the inbox handler records
+ * a task in the inbox transaction and enqueues the job on commit; the job reads user/info outside any
+ * transaction when the follower is new or followed (unionid, scene), then applies the effects and marks
+ * the task done in one transaction that locks it first (a duplicate job changes nothing). A sweep
+ * re-enqueues tasks whose job was lost in a crash.
  */
 export function defineOaEventProcessing(platform: Platform) {
-  const { jobs, inbox, db, log } = platform;
-  const enqueue = (tenantId: string, inboxId: number) =>
-    jobs.send(processOaEventJob, { tenantId, inboxId }, { key: String(inboxId), priority: -10 });
+  const { inbox } = platform;
+  const tasks = defineEventTasks<TaskRow & { known: string | null }, OaAccountSettings, OaUserInfo | null>(
+    platform,
+    {
+      table: "oa_event_tasks",
+      job: processOaEventJob,
+      sweepJob: sweepOaEventsJob,
+      label: "Official Account",
+      attempts: eventAttempts,
+      async load(s, inboxId) {
+        const [row] = await s.query<TaskRow>(
+          "select inbox_id, kind, openid, payload, status, app_id from oa_event_tasks where inbox_id = $1",
+          [inboxId],
+        );
+        return row ? { ...row, known: await customerOfFollower(s, row.openid) } : undefined;
+      },
+      async prepare(tenantId, task) {
+        const settings = await requireOaSettings(platform, tenantId);
+        // Received for an account the tenant has since switched away from: its openids mean nothing to
+        // the connected account, and its token is gone. Set aside, visibly.
+        if (task.app_id && task.app_id !== settings.appId)
+          return {
+            setAside: `received for account ${task.app_id}; the tenant has since connected ${settings.appId}`,
+          };
+        return settings;
+      },
+      async fetch(task, settings) {
+        // user/info for a follow (unionid, scene) and for a follower Siyu has never seen.
+        const needInfo =
+          task.kind === "event.subscribe" || (!task.known && task.kind !== "event.TEMPLATESENDJOBFINISH");
+        if (!needInfo) return null;
+        try {
+          return await oaClient(platform, settings).users.info(task.openid);
+        } catch (err) {
+          if (isOaApiError(err) && err.errcode === oaErrcodes.invalidOpenid) return null;
+          throw err;
+        }
+      },
+      // Events of one follower apply one at a time (WeChat delivers them concurrently).
+      lockKey: (tenantId, task) => `oa:${tenantId}:${task.openid}`,
+      apply: (s, task, settings, info) =>
+        applyEvent(
+          s,
+          platform,
+          settings.appId,
+          { inboxId: task.inboxId, kind: task.kind, payload: task.payload },
+          info,
+        ),
+    },
+  );
 
   inbox.handle(oaInboxPlatform, async (event, scope) => {
     const handled = isHandledOaKind(event.kind);
@@ -195,117 +244,8 @@ export function defineOaEventProcessing(platform: Platform) {
           where original_id is distinct from $1 and ($2 = '' or app_id = $2)`,
         [original.slice(0, 64), forApp],
       );
-    if (handled && inserted.length) {
-      scope.onCommit(() => {
-        enqueue(event.tenantId, event.id).catch((err: unknown) =>
-          log.warn({ err, inboxId: event.id }, "OA event job enqueue failed; the sweep retries"),
-        );
-      });
-    }
+    if (handled && inserted.length) tasks.enqueueOnCommit(scope, event.tenantId, event.id);
   });
 
-  jobs.define<{ tenantId: string; inboxId: number }>({
-    name: processOaEventJob,
-    queue: "realtime",
-    attempts: eventAttempts,
-    backoffMs: 2000,
-    async handler({ tenantId, inboxId }, ctx) {
-      const task = await db.tenant(tenantId, async (s) => {
-        const [row] = await s.query<TaskRow>(
-          "select inbox_id, kind, openid, payload, status, app_id from oa_event_tasks where inbox_id = $1",
-          [inboxId],
-        );
-        const known = row ? await customerOfFollower(s, row.openid) : null;
-        return row ? { row, known } : undefined;
-      });
-      if (task?.row.status !== "pending") return;
-      const settings = await requireOaSettings(platform, tenantId);
-      if (task.row.app_id && task.row.app_id !== settings.appId) {
-        // Received for an account the tenant has since switched away from: its openids mean
-        // nothing to the connected account, and its token is gone. Set aside, visibly.
-        await db.tenant(tenantId, (s) =>
-          s.query(
-            `update oa_event_tasks set status = 'ignored', done_at = now(), error = $2
-              where inbox_id = $1 and status = 'pending'`,
-            [
-              inboxId,
-              `received for account ${task.row.app_id}; the tenant has since connected ${settings.appId}`,
-            ],
-          ),
-        );
-        return;
-      }
-      const { row } = task;
-      let info: OaUserInfo | null = null;
-      // user/info for a follow (unionid, scene) and for a follower Siyu has never seen.
-      const needInfo =
-        row.kind === "event.subscribe" || (!task.known && row.kind !== "event.TEMPLATESENDJOBFINISH");
-      if (needInfo) {
-        try {
-          info = await oaClient(platform, settings).users.info(row.openid);
-        } catch (err) {
-          if (!(isOaApiError(err) && err.errcode === oaErrcodes.invalidOpenid)) {
-            await db
-              .tenant(tenantId, (s) =>
-                s.query(
-                  "update oa_event_tasks set attempts = attempts + 1, error = $2, status = $3 where inbox_id = $1",
-                  [
-                    inboxId,
-                    String(err instanceof Error ? err.message : err).slice(0, 2000),
-                    ctx.attempt >= eventAttempts ? "failed" : "pending",
-                  ],
-                ),
-              )
-              .catch(() => undefined);
-            throw err;
-          }
-        }
-      }
-      await db.tenant(tenantId, async (s) => {
-        const [locked] = await s.query<{ status: string }>(
-          "select status from oa_event_tasks where inbox_id = $1 for update",
-          [inboxId],
-        );
-        if (locked?.status !== "pending") return;
-        // Events of one follower apply one at a time (WeChat delivers them concurrently).
-        await s.query("select pg_advisory_xact_lock(hashtext($1))", [`oa:${tenantId}:${row.openid}`]);
-        await applyEvent(
-          s,
-          platform,
-          settings.appId,
-          { inboxId, kind: row.kind, payload: row.payload },
-          info,
-        );
-        await s.query(
-          "update oa_event_tasks set status = 'done', done_at = now(), attempts = attempts + 1, error = null where inbox_id = $1",
-          [inboxId],
-        );
-      });
-    },
-  });
-
-  async function sweep(staleMs = 60_000): Promise<number> {
-    const rows = await db.system((s) =>
-      s.query<{ inbox_id: string | number; tenant_id: string }>(
-        `select inbox_id, tenant_id from oa_event_tasks
-          where status = 'pending' and created_at <= now() - make_interval(secs => $1::double precision / 1000)
-          order by inbox_id limit 1000`,
-        [staleMs],
-      ),
-    );
-    let sent = 0;
-    for (const r of rows) if (await enqueue(r.tenant_id, Number(r.inbox_id))) sent++;
-    return sent;
-  }
-  jobs.define<{ boot?: boolean }>({
-    name: sweepOaEventsJob,
-    queue: "system",
-    // `boot`: sent once when a worker starts, for tasks an earlier process left without a job
-    // (killed between commit and send); the job key makes a task whose job exists a no-op.
-    handler: async (data) => {
-      const sent = await sweep(data.boot ? 0 : undefined);
-      if (sent) log.info({ sent }, "re-enqueued Official Account event tasks");
-    },
-  });
-  return { sweep };
+  return { sweep: tasks.sweep };
 }

@@ -10,6 +10,14 @@ import { AppError } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { analyzeCustomerTables, analyzeDue } from "../../customers/index.ts";
+import {
+  defineSyncRunJob,
+  type SyncProgress,
+  type SyncRunRow,
+  sendSyncRun,
+  syncRunDto,
+  syncRunStore,
+} from "../../engine-commons/index.ts";
 import { oaClient, requireOaSettings } from "../oa-client.ts";
 import { applyFollowers } from "../ops/apply-followers.ts";
 
@@ -30,49 +38,25 @@ interface Cursor {
   since?: string;
 }
 
-type Progress = Record<string, number>;
+type Progress = SyncProgress;
 
-interface RunRow {
-  id: string;
+interface RunRow extends SyncRunRow<Cursor> {
   app_id: string;
-  kind: string;
-  status: "queued" | "running" | "completed" | "failed";
-  cursor: Cursor;
-  progress: Progress;
-  attempts: number;
-  error: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
 }
+
+const runs = syncRunStore<RunRow>("oa_sync_runs");
 
 export function oaRunDto(r: RunRow): OaSyncRunDto {
   const done = r.status === "completed" || r.status === "failed";
-  return {
-    id: r.id,
-    appId: r.app_id,
-    kind: r.kind,
-    status: r.status,
-    progress: r.progress,
-    step: done ? null : "followers",
-    attempts: r.attempts,
-    error: r.error,
-    createdAt: r.created_at.toISOString(),
-    startedAt: r.started_at?.toISOString() ?? null,
-    finishedAt: r.finished_at?.toISOString() ?? null,
-  };
+  return syncRunDto(r, done ? null : "followers", { appId: r.app_id });
 }
 
 export async function listOaRuns(scope: Scope, limit: number): Promise<OaSyncRunDto[]> {
-  const rows = await scope.query<RunRow>(
-    "select * from oa_sync_runs order by created_at desc, id desc limit $1",
-    [limit],
-  );
-  return rows.map(oaRunDto);
+  return (await runs.list(scope, limit)).map(oaRunDto);
 }
 
 export async function getOaRun(scope: Scope, id: string): Promise<OaSyncRunDto | null> {
-  const [row] = await scope.query<RunRow>("select * from oa_sync_runs where id = $1", [id]);
+  const row = await runs.get(scope, id);
   return row ? oaRunDto(row) : null;
 }
 
@@ -93,21 +77,11 @@ export async function startOaSync(
     );
     return row as RunRow;
   });
-  await platform.jobs.send(
-    oaSyncJob,
-    { tenantId, runId: run.id },
-    { key: run.id, ...(options.delayMs ? { delayMs: options.delayMs } : {}) },
-  );
+  await sendSyncRun(platform, oaSyncJob, tenantId, run.id, options);
   return oaRunDto(run);
 }
 
-async function save(scope: Scope, runId: string, cursor: Cursor, progress: Progress): Promise<void> {
-  await scope.query("update oa_sync_runs set cursor = $2, progress = $3, updated_at = now() where id = $1", [
-    runId,
-    JSON.stringify(cursor),
-    JSON.stringify(progress),
-  ]);
-}
+const save = runs.save;
 
 /** user/info/batchget for up to `followersPerBatch` openids: ≤100 per call, calls in parallel. */
 function fetchInfos(client: OaClient, openids: string[]): Promise<OaUserInfo[]> {
@@ -209,65 +183,28 @@ async function runFollowers(
 }
 
 export function defineOaSyncJobs(platform: Platform) {
-  const { db, jobs } = platform;
-  jobs.define<{ tenantId: string; runId: string }>({
+  defineSyncRunJob<RunRow>(platform, {
     name: oaSyncJob,
-    queue: "sync",
+    table: "oa_sync_runs",
     attempts: syncAttempts,
-    backoffMs: 1000,
-    async handler({ tenantId, runId }, ctx) {
-      const run = await db.tenant(tenantId, async (s) => {
-        const [row] = await s.query<RunRow>(
-          `update oa_sync_runs set status = 'running', attempts = attempts + 1,
-             started_at = coalesce(started_at, now()), updated_at = now()
-           where id = $1 and status in ('queued', 'running') returning *`,
-          [runId],
-        );
-        return row;
-      });
-      if (!run) return;
-      try {
-        let state = { cursor: run.cursor, progress: run.progress };
-        for (let waits = 0; ; waits++) {
-          try {
-            await runFollowers(platform, tenantId, runId, state.cursor, { ...state.progress }, run.app_id);
-            break;
-          } catch (err) {
-            // The account's breaker opened (WeChat failing): wait it out here, a few times, rather than
-            // spending the job's attempts within its cooldown; then go on from the last checkpoint.
-            if (!(isOaApiError(err) && err.kind === "circuit_open" && waits < 3)) throw err;
-            await new Promise((r) => setTimeout(r, Math.min(err.retryAfterMs ?? 1000, 60_000)));
-            const [fresh] = await db.tenant(tenantId, (s) =>
-              s.query<RunRow>("select * from oa_sync_runs where id = $1", [runId]),
-            );
-            if (!fresh) return;
-            state = { cursor: fresh.cursor, progress: fresh.progress };
-          }
+    async run(run, tenantId) {
+      let state = { cursor: run.cursor, progress: run.progress };
+      for (let waits = 0; ; waits++) {
+        try {
+          await runFollowers(platform, tenantId, run.id, state.cursor, { ...state.progress }, run.app_id);
+          return true;
+        } catch (err) {
+          // The account's breaker opened (WeChat failing): wait it out here, a few times, rather than
+          // spending the job's attempts within its cooldown; then go on from the last checkpoint.
+          if (!(isOaApiError(err) && err.kind === "circuit_open" && waits < 3)) throw err;
+          await new Promise((r) => setTimeout(r, Math.min(err.retryAfterMs ?? 1000, 60_000)));
+          const fresh = await platform.db.tenant(tenantId, (s) => runs.get(s, run.id));
+          if (!fresh) return false;
+          state = { cursor: fresh.cursor, progress: fresh.progress };
         }
-        await db.tenant(tenantId, (s) =>
-          s.query(
-            "update oa_sync_runs set status = 'completed', error = null, finished_at = now(), updated_at = now() where id = $1",
-            [runId],
-          ),
-        );
-      } catch (err) {
-        const switched = err instanceof AppError && err.code === "conflict";
-        const last = ctx.attempt >= syncAttempts || switched;
-        await db
-          .tenant(tenantId, (s) =>
-            s.query(
-              `update oa_sync_runs set error = $2, status = $3, updated_at = now(),
-                 finished_at = case when $3 = 'failed' then now() else finished_at end where id = $1`,
-              [
-                runId,
-                String(err instanceof Error ? err.message : err).slice(0, 2000),
-                last ? "failed" : "running",
-              ],
-            ),
-          )
-          .catch(() => undefined);
-        if (!switched) throw err;
       }
     },
+    // Another account connected since the run began: its cursor means nothing there.
+    endsRun: (err) => err instanceof AppError && err.code === "conflict",
   });
 }

@@ -26,12 +26,36 @@ const events = 8;
 /** Each externalcontact/get answers this late while the first process runs: the kill lands before. */
 const slowGetMs = 15_000;
 
-async function killBetweenAckAndEffect(sb: StandaloneWecomSandbox, target: ProcessTarget) {
-  const sim = async (method: string, path: string, body?: unknown) => {
+/** The simulator's `/_sim` API; any answer but a 2xx fails the test. */
+function simOf(sb: StandaloneWecomSandbox) {
+  return async (method: string, path: string, body?: unknown) => {
     const res = await httpCall(sb.url, method, `/_sim${path}`, body === undefined ? {} : { body });
     expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
     return res.json;
   };
+}
+
+/** Logs in to the process and connects it to the simulator's corp (callbacks with this file's secrets). */
+async function connectCorp(process: SiyuProcess, sb: StandaloneWecomSandbox, corp: Record<string, unknown>) {
+  const admin = await loginProcess(process.url);
+  const put = await httpCall(process.url, "PUT", "/api/settings/wecom", {
+    token: admin.token,
+    body: {
+      corpId: String(corp.corpId),
+      agentId: String(corp.agentId ?? 1000002),
+      secret: corp.appSecret,
+      contactSecret: corp.contactSecret,
+      callbackToken: token,
+      encodingAesKey,
+      apiBase: sb.url,
+    },
+  });
+  expect(put.status, JSON.stringify(put.json)).toBe(200);
+  return admin;
+}
+
+async function killBetweenAckAndEffect(sb: StandaloneWecomSandbox, target: ProcessTarget) {
+  const sim = simOf(sb);
   // The corp has no callback URL: the simulator sends nothing, the test delivers the events itself.
   const corp = await sim("POST", "/corps", {
     corpName: "崩溃测试企业",
@@ -56,20 +80,7 @@ async function killBetweenAckAndEffect(sb: StandaloneWecomSandbox, target: Proce
   let first: SiyuProcess | undefined = await startSiyuProcess(target.env);
   let second: SiyuProcess | undefined;
   try {
-    const admin = await loginProcess(first.url);
-    const put = await httpCall(first.url, "PUT", "/api/settings/wecom", {
-      token: admin.token,
-      body: {
-        corpId,
-        agentId: String(corp.agentId ?? 1000002),
-        secret: corp.appSecret,
-        contactSecret: corp.contactSecret,
-        callbackToken: token,
-        encodingAesKey,
-        apiBase: sb.url,
-      },
-    });
-    expect(put.status, JSON.stringify(put.json)).toBe(200);
+    const admin = await connectCorp(first, sb, corp);
     await sim("POST", `/corps/${corpId}/faults`, {
       api: "externalcontact/get",
       times: null,
@@ -180,11 +191,7 @@ const syncContacts = 300;
  * some pages are applied; the next process carries the same run on from its saved cursor.
  */
 async function killMidSync(sb: StandaloneWecomSandbox, target: ProcessTarget) {
-  const sim = async (method: string, path: string, body?: unknown) => {
-    const res = await httpCall(sb.url, method, `/_sim${path}`, body === undefined ? {} : { body });
-    expect(res.status, `${method} ${path}: ${JSON.stringify(res.json)}`).toBeLessThan(300);
-    return res.json;
-  };
+  const sim = simOf(sb);
   const corp = await sim("POST", "/corps", {
     corpName: "同步崩溃企业",
     members: ["zhangsan", "lisi", "wangwu"].map((userid) => ({
@@ -200,20 +207,7 @@ async function killMidSync(sb: StandaloneWecomSandbox, target: ProcessTarget) {
   let first: SiyuProcess | undefined = await startSiyuProcess(target.env);
   let second: SiyuProcess | undefined;
   try {
-    const admin = await loginProcess(first.url);
-    const put = await httpCall(first.url, "PUT", "/api/settings/wecom", {
-      token: admin.token,
-      body: {
-        corpId,
-        agentId: String(corp.agentId ?? 1000002),
-        secret: corp.appSecret,
-        contactSecret: corp.contactSecret,
-        callbackToken: token,
-        encodingAesKey,
-        apiBase: sb.url,
-      },
-    });
-    expect(put.status, JSON.stringify(put.json)).toBe(200);
+    const admin = await connectCorp(first, sb, corp);
     await sim("POST", `/corps/${corpId}/faults`, {
       api: "externalcontact/batch/get_by_user",
       times: null,

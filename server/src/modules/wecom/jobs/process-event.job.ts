@@ -4,6 +4,7 @@ import type { Scope } from "../../../platform/db/index.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { appendTimeline } from "../../customers/index.ts";
+import { defineEventTasks } from "../../engine-commons/index.ts";
 import { contactEventKind, contactHooks } from "../contact-hooks.ts";
 import { isHandledKind, str, type WecomEventPayload } from "../events.ts";
 import { applyContact, customerOfContact } from "../ops/apply-contact.ts";
@@ -12,16 +13,12 @@ import { ensureStaff } from "../ops/apply-org.ts";
 import { applyCorpTags, markCorpTagsDeleted } from "../ops/apply-tags.ts";
 import { type MemberVersionState, memberVersionState, memChangeList } from "../ops/group-version.ts";
 import { applyTransferFail } from "../ops/transfers.ts";
+import type { WecomCorpSettings } from "../settings.service.ts";
 import { requireSettings, wecomClient } from "../wecom-client.ts";
 
 export const processEventJob = "wecom.process-event";
 export const sweepEventsJob = "wecom.sweep-events";
 const eventAttempts = 8;
-
-interface ProcessEventData {
-  tenantId: string;
-  inboxId: number;
-}
 
 interface TaskRow {
   inbox_id: string | number;
@@ -39,6 +36,12 @@ type Fetched =
   | { kind: "chat"; chat: GroupChat | null }
   | { kind: "tags"; groups: CorpTagGroup[] }
   | { kind: "none" };
+
+/** What the job knows before it calls WeCom. */
+interface Prepared {
+  settings: WecomCorpSettings;
+  versionState: MemberVersionState;
+}
 
 async function fetchFor(
   client: WecomClient,
@@ -315,17 +318,46 @@ async function applyEvent(
  * done and changes nothing. A periodic sweep re-enqueues tasks whose job was lost in a crash.
  */
 export function defineEventProcessing(platform: Platform) {
-  const { jobs, inbox, db, log } = platform;
+  const { inbox, db } = platform;
   const hooks = contactHooks(platform);
 
-  // Below the inbox's own jobs (0) and live-code welcomes (100) on the realtime queue: in a burst, a
-  // backlog of WeCom reads must not hold back the recording of later callbacks and their welcomes.
-  const enqueue = (tenantId: string, inboxId: number) =>
-    jobs.send<ProcessEventData>(
-      processEventJob,
-      { tenantId, inboxId },
-      { key: String(inboxId), priority: -10 },
-    );
+  const tasks = defineEventTasks<TaskRow, Prepared, Fetched>(platform, {
+    table: "wecom_event_tasks",
+    job: processEventJob,
+    sweepJob: sweepEventsJob,
+    label: "WeCom",
+    attempts: eventAttempts,
+    async load(s, inboxId) {
+      const [row] = await s.query<TaskRow>(
+        "select inbox_id, kind, payload, status from wecom_event_tasks where inbox_id = $1",
+        [inboxId],
+      );
+      return row;
+    },
+    async prepare(tenantId, task) {
+      const settings = await requireSettings(platform, tenantId);
+      const versionState =
+        task.kind === "change_external_chat.update"
+          ? await db.tenant(tenantId, (s) => memberVersionState(s, task.payload))
+          : "unknown";
+      return { settings, versionState };
+    },
+    fetch: (task, { settings, versionState }) =>
+      fetchFor(wecomClient(platform, settings), task.kind, task.payload, versionState),
+    // Events of one contact or chat apply one at a time (WeCom delivers them concurrently).
+    lockKey(tenantId, task) {
+      const subject = str(task.payload, "ExternalUserID") || str(task.payload, "ChatId");
+      return subject ? `wecom:${tenantId}:${subject}` : undefined;
+    },
+    apply: (s, task, { settings }, fetched) =>
+      applyEvent(
+        s,
+        platform,
+        settings.corpId,
+        { inboxId: task.inboxId, kind: task.kind, payload: task.payload },
+        fetched,
+      ),
+  });
 
   /** The hook-facing shape of a stored contact event (none for other kinds). */
   const contactEventOf = (event: { id: number; kind: string; payload: Record<string, unknown> }) => {
@@ -376,101 +408,8 @@ export function defineEventProcessing(platform: Platform) {
       // Listeners (live codes) enqueue their own jobs on commit: the welcome must not wait for WeCom reads.
       for (const on of hooks.onEvent) await on(scope, contact);
     }
-    if (handled && inserted.length) {
-      scope.onCommit(() => {
-        enqueue(event.tenantId, event.id).catch((err: unknown) =>
-          log.warn({ err, inboxId: event.id }, "WeCom event job enqueue failed; the sweep retries"),
-        );
-      });
-    }
+    if (handled && inserted.length) tasks.enqueueOnCommit(scope, event.tenantId, event.id);
   });
 
-  jobs.define<ProcessEventData>({
-    name: processEventJob,
-    queue: "realtime",
-    attempts: eventAttempts,
-    backoffMs: 2000,
-    async handler({ tenantId, inboxId }, ctx) {
-      const task = await db.tenant(tenantId, async (s) => {
-        const [row] = await s.query<TaskRow>(
-          "select inbox_id, kind, payload, status from wecom_event_tasks where inbox_id = $1",
-          [inboxId],
-        );
-        return row;
-      });
-      if (task?.status !== "pending") return;
-      const settings = await requireSettings(platform, tenantId);
-      const versionState =
-        task.kind === "change_external_chat.update"
-          ? await db.tenant(tenantId, (s) => memberVersionState(s, task.payload))
-          : "unknown";
-      let fetched: Fetched;
-      try {
-        fetched = await fetchFor(wecomClient(platform, settings), task.kind, task.payload, versionState);
-      } catch (err) {
-        await db
-          .tenant(tenantId, (s) =>
-            // The last attempt leaves the task visibly failed (the job goes to the dead letters).
-            s.query(
-              "update wecom_event_tasks set attempts = attempts + 1, error = $2, status = $3 where inbox_id = $1",
-              [
-                inboxId,
-                String(err instanceof Error ? err.message : err).slice(0, 2000),
-                ctx.attempt >= eventAttempts ? "failed" : "pending",
-              ],
-            ),
-          )
-          .catch(() => undefined);
-        throw err;
-      }
-      await db.tenant(tenantId, async (s) => {
-        const [locked] = await s.query<{ status: string }>(
-          "select status from wecom_event_tasks where inbox_id = $1 for update",
-          [inboxId],
-        );
-        if (locked?.status !== "pending") return;
-        // Events of one contact or chat apply one at a time (WeCom delivers them concurrently).
-        const subject = str(task.payload, "ExternalUserID") || str(task.payload, "ChatId");
-        if (subject)
-          await s.query("select pg_advisory_xact_lock(hashtext($1))", [`wecom:${tenantId}:${subject}`]);
-        await applyEvent(
-          s,
-          platform,
-          settings.corpId,
-          { inboxId, kind: task.kind, payload: task.payload },
-          fetched,
-        );
-        await s.query(
-          "update wecom_event_tasks set status = 'done', done_at = now(), attempts = attempts + 1, error = null where inbox_id = $1",
-          [inboxId],
-        );
-      });
-    },
-  });
-
-  /** Re-sends jobs of tasks still pending after `staleMs` (the process died between commit and send). */
-  async function sweep(staleMs = 60_000): Promise<number> {
-    const rows = await db.system((s) =>
-      s.query<{ inbox_id: string | number; tenant_id: string }>(
-        `select inbox_id, tenant_id from wecom_event_tasks
-          where status = 'pending' and created_at <= now() - make_interval(secs => $1::double precision / 1000)
-          order by inbox_id limit 1000`,
-        [staleMs],
-      ),
-    );
-    let sent = 0;
-    for (const r of rows) if (await enqueue(r.tenant_id, Number(r.inbox_id))) sent++;
-    return sent;
-  }
-  jobs.define<{ boot?: boolean }>({
-    name: sweepEventsJob,
-    queue: "system",
-    // `boot`: sent once when a worker starts, for tasks an earlier process left without a job
-    // (killed between commit and send); the job key makes a task whose job exists a no-op.
-    handler: async (data) => {
-      const sent = await sweep(data.boot ? 0 : undefined);
-      if (sent) log.info({ sent }, "re-enqueued WeCom event tasks");
-    },
-  });
-  return { sweep };
+  return { sweep: tasks.sweep };
 }

@@ -10,6 +10,14 @@ import { AppError } from "../../../platform/errors.ts";
 import { newId } from "../../../platform/ids/ids.ts";
 import type { Platform } from "../../../platform/platform.ts";
 import { analyzeCustomerTables, analyzeDue, appendTimeline, listTags } from "../../customers/index.ts";
+import {
+  defineSyncRunJob,
+  type SyncProgress,
+  type SyncRunRow,
+  sendSyncRun,
+  syncRunDto,
+  syncRunStore,
+} from "../../engine-commons/index.ts";
 import { applyContacts, customerOfContact } from "../ops/apply-contact.ts";
 import { applyGroup } from "../ops/apply-group.ts";
 import { applyDepartments, applyStaff } from "../ops/apply-org.ts";
@@ -61,44 +69,20 @@ interface Cursor {
   unlicensed?: string[];
 }
 
-type Progress = Record<string, number>;
+type Progress = SyncProgress;
 
-interface RunRow {
-  id: string;
-  kind: string;
-  status: "queued" | "running" | "completed" | "failed";
-  cursor: Cursor;
-  progress: Progress;
-  attempts: number;
-  error: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-}
+type RunRow = SyncRunRow<Cursor>;
+
+const runs = syncRunStore<RunRow>("wecom_sync_runs");
 
 export function runDto(r: RunRow): WecomSyncRunDto {
   const step =
     r.status === "completed" || r.status === "failed" ? null : (r.cursor.steps?.[r.cursor.step] ?? null);
-  return {
-    id: r.id,
-    kind: r.kind,
-    status: r.status,
-    progress: r.progress,
-    step,
-    attempts: r.attempts,
-    error: r.error,
-    createdAt: r.created_at.toISOString(),
-    startedAt: r.started_at?.toISOString() ?? null,
-    finishedAt: r.finished_at?.toISOString() ?? null,
-  };
+  return syncRunDto(r, step, {});
 }
 
 export async function listRuns(scope: Scope, limit: number): Promise<WecomSyncRunDto[]> {
-  const rows = await scope.query<RunRow>(
-    "select * from wecom_sync_runs order by created_at desc, id desc limit $1",
-    [limit],
-  );
-  return rows.map(runDto);
+  return (await runs.list(scope, limit)).map(runDto);
 }
 
 /** Creates a run and enqueues its job (keyed by the run id). */
@@ -119,20 +103,11 @@ export async function startSync(
     );
     return row as RunRow;
   });
-  await platform.jobs.send(
-    syncJob,
-    { tenantId, runId: run.id },
-    { key: run.id, ...(options.delayMs ? { delayMs: options.delayMs } : {}) },
-  );
+  await sendSyncRun(platform, syncJob, tenantId, run.id, options);
   return runDto(run);
 }
 
-async function save(scope: Scope, runId: string, cursor: Cursor, progress: Progress): Promise<void> {
-  await scope.query(
-    "update wecom_sync_runs set cursor = $2, progress = $3, updated_at = now() where id = $1",
-    [runId, JSON.stringify(cursor), JSON.stringify(progress)],
-  );
-}
+const save = runs.save;
 
 const modeOf = (step: Step | undefined) =>
   step === "reconcile" || step === "reconcile_groups" ? "diff" : "full";
@@ -397,63 +372,27 @@ async function groupTimeline(
 }
 
 export function defineSyncJobs(platform: Platform) {
-  const { db, jobs } = platform;
-  jobs.define<{ tenantId: string; runId: string }>({
+  defineSyncRunJob<RunRow>(platform, {
     name: syncJob,
-    queue: "sync",
+    table: "wecom_sync_runs",
     attempts: syncAttempts,
-    backoffMs: 1000,
-    async handler({ tenantId, runId }, ctx) {
-      const run = await db.tenant(tenantId, async (s) => {
-        const [row] = await s.query<RunRow>(
-          `update wecom_sync_runs set status = 'running', attempts = attempts + 1,
-             started_at = coalesce(started_at, now()), updated_at = now()
-           where id = $1 and status in ('queued', 'running') returning *`,
-          [runId],
-        );
-        return row;
-      });
-      if (!run) return;
-      try {
-        const settings = await requireSettings(platform, tenantId);
-        const progress: Progress = { ...run.progress };
-        let cursor = run.cursor;
-        while (cursor.step < cursor.steps.length) {
-          const step = cursor.steps[cursor.step];
-          if (step === "org") await runOrg(platform, tenantId, settings, runId, cursor, progress);
-          else if (step === "tags") await runTags(platform, tenantId, settings, runId, cursor, progress);
-          else if (step === "contacts" || step === "reconcile")
-            await runContacts(platform, tenantId, settings, runId, cursor, progress, modeOf(step));
-          else await runGroups(platform, tenantId, settings, runId, cursor, progress, modeOf(step));
-          const [fresh] = await db.tenant(tenantId, (s) =>
-            s.query<{ cursor: Cursor }>("select cursor from wecom_sync_runs where id = $1", [runId]),
-          );
-          if (!fresh) return;
-          cursor = fresh.cursor;
-        }
-        await db.tenant(tenantId, (s) =>
-          s.query(
-            "update wecom_sync_runs set status = 'completed', error = null, finished_at = now(), updated_at = now() where id = $1",
-            [runId],
-          ),
-        );
-      } catch (err) {
-        const last = ctx.attempt >= syncAttempts;
-        await db
-          .tenant(tenantId, (s) =>
-            s.query(
-              `update wecom_sync_runs set error = $2, status = $3, updated_at = now(),
-                 finished_at = case when $3 = 'failed' then now() else finished_at end where id = $1`,
-              [
-                runId,
-                String(err instanceof Error ? err.message : err).slice(0, 2000),
-                last ? "failed" : "running",
-              ],
-            ),
-          )
-          .catch(() => undefined);
-        throw err;
+    async run(run, tenantId) {
+      const runId = run.id;
+      const settings = await requireSettings(platform, tenantId);
+      const progress: Progress = { ...run.progress };
+      let cursor = run.cursor;
+      while (cursor.step < cursor.steps.length) {
+        const step = cursor.steps[cursor.step];
+        if (step === "org") await runOrg(platform, tenantId, settings, runId, cursor, progress);
+        else if (step === "tags") await runTags(platform, tenantId, settings, runId, cursor, progress);
+        else if (step === "contacts" || step === "reconcile")
+          await runContacts(platform, tenantId, settings, runId, cursor, progress, modeOf(step));
+        else await runGroups(platform, tenantId, settings, runId, cursor, progress, modeOf(step));
+        const fresh = await platform.db.tenant(tenantId, (s) => runs.get(s, runId));
+        if (!fresh) return false;
+        cursor = fresh.cursor;
       }
+      return true;
     },
   });
 }

@@ -1,6 +1,7 @@
 import { createWecomClient, isWecomApiError, type WecomClient } from "../../../connectors/wecom/index.ts";
 import { AppError } from "../../../platform/errors.ts";
 import type { Platform } from "../../../platform/platform.ts";
+import { storedStepRunner } from "../../engine-commons/index.ts";
 import type { WecomCorpSettings } from "../settings.service.ts";
 import { requireSettings } from "../wecom-client.ts";
 
@@ -39,30 +40,11 @@ export async function tenantClient(platform: Platform, tenantId: string): Promis
 }
 
 /**
- * Runs a WeCom call that must not repeat. The result is stored under `key` in its own transaction right
- * after the call; a retried job finds it and returns it without calling WeCom again. (A process killed
- * between WeCom's answer and this insert is the one window left: WeCom gives no idempotency key.)
+ * Runs a WeCom call that must not repeat, stored in `wecom_action_steps` (see `storedStepRunner`).
+ * WeCom gives no idempotency key: a process killed between WeCom's answer and the insert is the one
+ * window left.
  */
-export async function runStep<T extends object>(
-  platform: Platform,
-  tenantId: string,
-  key: string,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const [done] = await platform.db.tenant(tenantId, (s) =>
-    s.query<{ result: T }>("select result from wecom_action_steps where step_key = $1", [key]),
-  );
-  if (done) return done.result;
-  const result = await fn();
-  const [stored] = await platform.db.tenant(tenantId, (s) =>
-    s.query<{ result: T }>(
-      `insert into wecom_action_steps (tenant_id, step_key, result) values ($1, $2, $3)
-       on conflict (tenant_id, step_key) do update set step_key = excluded.step_key returning result`,
-      [tenantId, key, JSON.stringify(result)],
-    ),
-  );
-  return stored?.result ?? result;
-}
+export const runStep = storedStepRunner("wecom_action_steps");
 
 /** Is this failure worth another attempt of the job (rate limit, busy, network), or final? */
 export function isTransient(err: unknown): boolean {

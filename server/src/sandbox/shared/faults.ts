@@ -1,4 +1,4 @@
-/** A fault a test arms for one corp: the next `remaining` calls of `api` (or every call) misbehave. */
+/** A fault a test arms for one corp or account: the next `remaining` calls of `api` (or every call) misbehave. */
 export interface FaultRule {
   id: number;
   /** API path after `/cgi-bin/` (`gettoken`, `externalcontact/list`…) or `*` for every API. */
@@ -34,6 +34,30 @@ export class Faults {
     const r = { ...rule, id: this.#nextId++ };
     this.rules.push(r);
     return r;
+  }
+
+  /** Arms a fault as the sim APIs take it: `times` calls (null: every call until cleared). */
+  arm(input: {
+    api: string;
+    times: number | null;
+    errcode?: number | undefined;
+    httpStatus?: FaultRule["httpStatus"] | undefined;
+    delayMs?: number | undefined;
+  }): FaultRule {
+    return this.add({
+      api: input.api,
+      remaining: input.times,
+      ...(input.errcode !== undefined ? { errcode: input.errcode } : {}),
+      ...(input.httpStatus !== undefined ? { httpStatus: input.httpStatus } : {}),
+      ...(input.delayMs !== undefined ? { delayMs: input.delayMs } : {}),
+    });
+  }
+
+  /** Sets the callback faults given (duplicates, reorder window); answers them all. */
+  setCallbackFaults(input: { duplicates?: number | undefined; reorderWindow?: number | undefined }) {
+    if (input.duplicates !== undefined) this.callbackDuplicates = input.duplicates;
+    if (input.reorderWindow !== undefined) this.callbackReorderWindow = input.reorderWindow;
+    return { duplicates: this.callbackDuplicates, reorderWindow: this.callbackReorderWindow };
   }
 
   clear(): void {
