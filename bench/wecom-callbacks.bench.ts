@@ -1,35 +1,23 @@
 // WeCom callback ingestion: encrypted `add_external_contact` callbacks POSTed to Siyu's
 // `/callbacks/wecom/:tenantId` (verify, decrypt, parse, settings lookup, durable inbox write, job enqueue,
-// empty 200) against a bare Fastify route doing only the same verify + decrypt + parse, in the same run.
-// Both servers run as child processes and are driven by the same keep-alive load generator.
-// Figures: (1) acked/s with 64 requests in flight (closed loop) and the ratio to the bare route
-// (target ≥ 0.5); (2) ack latency p50/p99 at a fixed 500 callbacks/s (open loop; target p99 ≤ 50 ms).
-// Siyu runs as an API process (SIYU_ROLE=api): the ack path alone; workers drain the queue elsewhere.
-// PGlite always; PostgreSQL (+ BullMQ when REDIS_URL is set) when DATABASE_URL is set.
+// empty 200) against a bare Fastify route doing only the same verify + decrypt + parse, in the same run
+// (harness: callbacks.ts). Siyu runs as an API process (SIYU_ROLE=api): the ack path alone; workers
+// drain the queue elsewhere. PGlite always; PostgreSQL (+ BullMQ when REDIS_URL is set) when
+// DATABASE_URL is set.
 // Run alone: `node --import tsx bench/wecom-callbacks.bench.ts`, or `npm run bench wecom-callbacks`.
 // WECOM_CB_BENCH_REQUESTS (default 6000) and WECOM_CB_BENCH_RATE (default 500) change the sizes.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { WxMsgCrypt } from "../server/src/connectors/shared/wx-msg-crypt.ts";
 import { buildWxXml } from "../server/src/connectors/shared/xml.ts";
-import { type BenchResult, type Figure, freshPostgres, type Ratio, runIfMain } from "./lib.ts";
-import { closedLoop, type LoadRequest, type LoadResult, openLoop, percentile } from "./load.ts";
-import { freePort, spawnServer, stopServer } from "./servers.ts";
+import { callbackAesKey, callbackToken, runCallbackBench } from "./callbacks.ts";
+import { type BenchResult, runIfMain } from "./lib.ts";
+import type { LoadRequest } from "./load.ts";
 
-const requests = Number(process.env.WECOM_CB_BENCH_REQUESTS ?? 6000);
-const rate = Number(process.env.WECOM_CB_BENCH_RATE ?? 500);
-const concurrency = 64;
 const corpId = "wwbench0000000001";
-const token = "BenchToken2026";
-const aesKey = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
-const adminEmail = "bench@siyu.local";
-const adminPassword = "bench-Password-1234";
 
 /** `n` distinct add_external_contact callbacks, encrypted and signed as WeCom sends them. */
 function callbacks(tenantId: string, n: number, tag: string): LoadRequest[] {
-  const crypt = new WxMsgCrypt({ token, encodingAesKey: aesKey, receiveId: corpId });
+  const crypt = new WxMsgCrypt({ token: callbackToken, encodingAesKey: callbackAesKey, receiveId: corpId });
   const now = Math.floor(Date.now() / 1000);
   return Array.from({ length: n }, (_, i) => {
     const message = buildWxXml({
@@ -55,156 +43,30 @@ function callbacks(tenantId: string, n: number, tag: string): LoadRequest[] {
   });
 }
 
-async function json(url: string, init: RequestInit): Promise<Record<string, unknown>> {
-  const res = await fetch(url, init);
-  const body = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${init.method} ${url}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-/** Logs in as the bench admin and stores the tenant's WeCom settings; returns the tenant id. */
-async function configure(url: string): Promise<string> {
-  const login = await json(`${url}/api/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: adminEmail, password: adminPassword }),
-  });
-  const user = login.user as { tenantId: string };
-  await json(`${url}/api/settings/wecom`, {
-    method: "PUT",
-    headers: { "content-type": "application/json", authorization: `Bearer ${String(login.token)}` },
-    body: JSON.stringify({
-      corpId,
-      agentId: "1000002",
-      secret: "bench-secret",
-      contactSecret: "bench-contact-secret",
-      callbackToken: token,
-      encodingAesKey: aesKey,
-      apiBase: "http://127.0.0.1:9",
-    }),
-  });
-  return user.tenantId;
-}
-
-interface Measured {
-  burst: LoadResult;
-  steady: LoadResult;
-}
-
-async function measure(url: string, tenantId: string, tag: string): Promise<Measured> {
-  // Warm-up: JIT, connection pools, statement caches.
-  await closedLoop(url, callbacks(tenantId, 500, `${tag}w`), concurrency);
-  const burst = await closedLoop(url, callbacks(tenantId, requests, `${tag}b`), concurrency);
-  const steady = await openLoop(url, callbacks(tenantId, Math.min(requests, rate * 10), `${tag}s`), rate);
-  for (const r of [burst, steady]) {
-    if (r.failed > 0) throw new Error(`${tag}: ${r.failed} callbacks failed: ${r.errors.join(" | ")}`);
-  }
-  return { burst, steady };
-}
-
-function figuresOf(label: string, m: Measured): Figure[] {
-  return [
-    { label: `${label}: acked/s, ${concurrency} in flight`, value: m.burst.perSecond, unit: "callbacks/s" },
-    { label: `${label}: ack p50 at ${rate}/s`, value: percentile(m.steady.latencies, 50), unit: "ms" },
-    { label: `${label}: ack p99 at ${rate}/s`, value: percentile(m.steady.latencies, 99), unit: "ms" },
-  ];
-}
-
-async function siyuSetup(
-  label: string,
-  env: Record<string, string>,
-  bare: Measured,
-): Promise<{ figures: Figure[]; ratios: Ratio[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "siyu-bench-cb-"));
-  const port = await freePort();
-  const { child } = await spawnServer("server/src/main.ts", {
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    SIYU_DATA_DIR: dir,
-    SIYU_ROLE: "api",
-    SIYU_DEMO: "0",
-    SIYU_SANDBOX: "0",
-    SIYU_ADMIN_EMAIL: adminEmail,
-    SIYU_ADMIN_PASSWORD: adminPassword,
-    SIYU_REDIS_PREFIX: `bench-cb-${randomBytes(3).toString("hex")}`,
-    ...env,
-  });
-  try {
-    const url = `http://127.0.0.1:${port}`;
-    const tenantId = await configure(url);
-    const m = await measure(url, tenantId, label.replace(/\W/g, "").slice(0, 6));
-    return {
-      figures: figuresOf(label, m),
-      ratios: [
-        {
-          label: `${label}: acked/s ÷ bare decrypt route`,
-          value: m.burst.perSecond / bare.burst.perSecond,
-          baseline: "bare Fastify route doing the same verify + decrypt + parse",
-        },
-      ],
-    };
-  } finally {
-    await stopServer(child);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-export async function run(): Promise<BenchResult> {
-  const figures: Figure[] = [];
-  const ratios: Ratio[] = [];
-  const bareServer = await spawnServer("bench/fixtures/bare-callback-server.ts", {
-    PORT: "0",
-    TOKEN: token,
-    AES_KEY: aesKey,
-    CORP_ID: corpId,
-  });
-  let bare: Measured;
-  try {
-    bare = await measure(bareServer.url, "ten_bare", "bare");
-  } finally {
-    await stopServer(bareServer.child);
-  }
-  figures.push(...figuresOf("bare decrypt route", bare));
-
-  const lite = await siyuSetup("Siyu PGlite", { DATABASE_URL: "", REDIS_URL: "" }, bare);
-  figures.push(...lite.figures);
-  ratios.push(...lite.ratios);
-
-  const pg = await freshPostgres("bench_wecom_cb");
-  if (pg) {
-    try {
-      const r = await siyuSetup("Siyu PostgreSQL", { DATABASE_URL: pg.url, REDIS_URL: "" }, bare);
-      figures.push(...r.figures);
-      ratios.push(...r.ratios);
-      if (process.env.REDIS_URL) {
-        const pg2 = await freshPostgres("bench_wecom_cb_redis");
-        if (pg2) {
-          try {
-            const rr = await siyuSetup(
-              "Siyu PostgreSQL + BullMQ",
-              { DATABASE_URL: pg2.url, REDIS_URL: process.env.REDIS_URL },
-              bare,
-            );
-            figures.push(...rr.figures);
-            ratios.push(...rr.ratios);
-          } finally {
-            await pg2.drop();
-          }
-        }
-      }
-    } finally {
-      await pg.drop();
-    }
-  }
-  return {
+export function run(): Promise<BenchResult> {
+  return runCallbackBench({
     name: "wecom-callbacks",
-    figures,
-    ratios,
-    notes:
-      `${requests} distinct encrypted add_external_contact callbacks per burst (${concurrency} in flight), ` +
-      `then ${Math.min(requests, rate * 10)} at ${rate}/s open loop; Siyu as an API process (ack path: verify, decrypt, ` +
+    requests: Number(process.env.WECOM_CB_BENCH_REQUESTS ?? 6000),
+    rate: Number(process.env.WECOM_CB_BENCH_RATE ?? 500),
+    callbacks,
+    settings: {
+      path: "/api/settings/wecom",
+      body: {
+        corpId,
+        agentId: "1000002",
+        secret: "bench-secret",
+        contactSecret: "bench-contact-secret",
+        callbackToken,
+        encodingAesKey: callbackAesKey,
+        apiBase: "http://127.0.0.1:9",
+      },
+    },
+    bare: { script: "bench/fixtures/bare-callback-server.ts", env: { CORP_ID: corpId } },
+    notes: (s) =>
+      `${s.requests} distinct encrypted add_external_contact callbacks per burst (${s.concurrency} in flight), ` +
+      `then ${s.steady} at ${s.rate}/s open loop; Siyu as an API process (ack path: verify, decrypt, ` +
       "settings lookup, inbox write in a group commit, job enqueue). Targets: ratio ≥ 0.5, p99 ≤ 50 ms at 500/s.",
-  };
+  });
 }
 
 await runIfMain(import.meta.url, run);
