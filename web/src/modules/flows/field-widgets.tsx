@@ -9,16 +9,15 @@ import { useSegments } from "../segments/segments.api.ts";
 import { type DurationUnit, durationUnits, formatDuration, parseDuration } from "./duration.ts";
 import { useFlowsForSelect } from "./flows.api.ts";
 
-/** A number and a unit (分钟/小时/天/周/秒) stored as an ISO-8601 duration. */
-export function DurationInput({
-  value,
-  onChange,
-  testId,
-}: {
+/** The props of a single-value field widget of the property panel (a string or nothing). */
+interface PickProps {
   value?: string;
   onChange: (v: string | undefined) => void;
   testId?: string;
-}) {
+}
+
+/** A number and a unit (分钟/小时/天/周/秒) stored as an ISO-8601 duration. */
+export function DurationInput({ value, onChange, testId }: PickProps) {
   const { t } = useTranslation();
   const parsed = parseDuration(value);
   const [unit, setUnit] = useState<DurationUnit>(parsed.unit);
@@ -85,15 +84,7 @@ export function ExpressionInput({
 }
 
 /** One tag name from the tenant's tags; typing a new name offers it (the API creates tags on use). */
-export function TagPick({
-  value,
-  onChange,
-  testId,
-}: {
-  value?: string;
-  onChange: (v: string | undefined) => void;
-  testId?: string;
-}) {
+export function TagPick({ value, onChange, testId }: PickProps) {
   const { t } = useTranslation();
   const tags = useTags();
   const [search, setSearch] = useState("");
@@ -163,15 +154,7 @@ export function UserPick({
   );
 }
 
-export function RolePick({
-  value,
-  onChange,
-  testId,
-}: {
-  value?: string;
-  onChange: (v: string | undefined) => void;
-  testId?: string;
-}) {
+export function RolePick({ value, onChange, testId }: PickProps) {
   const { t } = useTranslation();
   return (
     <Select
@@ -212,50 +195,35 @@ export function EventPick({
   );
 }
 
-export function SegmentPick({
+/** A clearable, searchable pick of one item of a loaded list (by id, shown by name). */
+function ListPick({
   value,
   onChange,
   testId,
-}: {
-  value?: string;
-  onChange: (v: string | undefined) => void;
-  testId?: string;
-}) {
-  const segments = useSegments();
+  items,
+  loading,
+}: PickProps & { items: Array<{ id: string; name: string }> | undefined; loading: boolean }) {
   return (
     <Select
       showSearch={{ optionFilterProp: "label" }}
       allowClear
       value={value}
-      loading={segments.isPending}
+      loading={loading}
       data-testid={testId}
       onChange={onChange}
-      options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))}
+      options={(items ?? []).map((item) => ({ value: item.id, label: item.name }))}
     />
   );
 }
 
-export function FlowPick({
-  value,
-  onChange,
-  testId,
-}: {
-  value?: string;
-  onChange: (v: string | undefined) => void;
-  testId?: string;
-}) {
+export function SegmentPick(props: PickProps) {
+  const segments = useSegments();
+  return <ListPick {...props} items={segments.data?.items} loading={segments.isPending} />;
+}
+
+export function FlowPick(props: PickProps) {
   const flows = useFlowsForSelect();
-  return (
-    <Select
-      showSearch={{ optionFilterProp: "label" }}
-      allowClear
-      value={value}
-      loading={flows.isPending}
-      data-testid={testId}
-      onChange={onChange}
-      options={(flows.data?.items ?? []).map((f) => ({ value: f.id, label: f.name }))}
-    />
-  );
+  return <ListPick {...props} items={flows.data?.items} loading={flows.isPending} />;
 }
 
 /** A string → string map as rows of two inputs (webhook headers). */
